@@ -1,0 +1,147 @@
+"""The ladybug (Kùzu) dialect.
+
+Differences from Neo4j that shape this file: tables are declared (one ``Entity`` node table, one
+``REL`` relationship table whose ``type`` column carries the relationship type, labels in a list
+column); no ``SET n += map``; no ``CALL {}``; lists are 1-based; shortest paths are written
+``-[e:REL* SHORTEST 1..n]-``; duplicate keys inside one ``UNWIND … MERGE`` batch do not see each
+other's writes, so callers de-duplicate batches first (``GraphStore`` does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Query = tuple[str, dict[str, Any]]
+
+SCHEMA = [
+    "CREATE NODE TABLE IF NOT EXISTS Entity(id STRING, type STRING, labels STRING[], name STRING, "
+    "aliases STRING[], key STRING, code STRING, level STRING, date STRING, attrs STRING, PRIMARY KEY(id))",
+    "CREATE REL TABLE IF NOT EXISTS REL(FROM Entity TO Entity, id STRING, type STRING, attrs STRING, "
+    "sources STRING[])",
+    "CREATE NODE TABLE IF NOT EXISTS Meta(key STRING, value INT64, text STRING, PRIMARY KEY(key))",
+]
+
+NODE_RETURN = ("n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, n.aliases AS aliases, "
+               "n.key AS key, n.code AS code, n.level AS level, n.date AS date, n.attrs AS attrs")
+EDGE_RETURN = "e.id AS id, e.type AS type, a.id AS source, b.id AS target, e.attrs AS attrs, e.sources AS sources"
+
+
+def schema() -> list[str]:
+    return list(SCHEMA)
+
+
+def upsert_nodes(rows: list[dict[str, Any]]) -> list[Query]:
+    return [(
+        "UNWIND $rows AS r MERGE (n:Entity {id: r.id}) "
+        "ON CREATE SET n.type = r.type, n.labels = r.labels, n.name = r.name, n.aliases = r.aliases, "
+        "n.key = r.key, n.code = r.code, n.level = r.level, n.date = r.date, n.attrs = r.attrs "
+        "ON MATCH SET "
+        "n.aliases = list_distinct(list_concat(n.aliases, CASE WHEN size(r.name) > size(n.name) "
+        "THEN list_concat(r.aliases, [n.name]) ELSE list_concat(r.aliases, [r.name]) END)), "
+        "n.name = CASE WHEN size(r.name) > size(n.name) THEN r.name ELSE n.name END, "
+        "n.labels = list_distinct(list_concat(n.labels, r.labels)), "
+        "n.key = CASE WHEN n.key = '' THEN r.key ELSE n.key END, "
+        "n.code = CASE WHEN n.code = '' THEN r.code ELSE n.code END, "
+        "n.level = CASE WHEN n.level = '' THEN r.level ELSE n.level END, "
+        "n.date = CASE WHEN n.date = '' THEN r.date ELSE n.date END, "
+        "n.attrs = CASE WHEN r.attrs = '{}' THEN n.attrs ELSE r.attrs END",
+        {"rows": rows},
+    )]
+
+
+def upsert_edges(rows: list[dict[str, Any]]) -> list[Query]:
+    return [(
+        "UNWIND $rows AS r MATCH (a:Entity {id: r.source}), (b:Entity {id: r.target}) "
+        "MERGE (a)-[e:REL {id: r.id}]->(b) "
+        "ON CREATE SET e.type = r.type, e.attrs = r.attrs, e.sources = r.sources "
+        "ON MATCH SET e.sources = list_distinct(list_concat(e.sources, r.sources)), "
+        "e.attrs = CASE WHEN r.attrs = '{}' THEN e.attrs ELSE r.attrs END",
+        {"rows": rows},
+    )]
+
+
+def get_nodes(ids: list[str]) -> Query:
+    return f"MATCH (n:Entity) WHERE n.id IN $ids RETURN {NODE_RETURN}", {"ids": ids}
+
+
+def _node_filter(types: list[str] | None, code_prefixes: list[str] | None) -> tuple[str, dict[str, Any]]:
+    where, params = [], {}
+    if types:
+        where.append("any(t IN $types WHERE list_contains(n.labels, t))")
+        params["types"] = types
+    if code_prefixes:
+        where.append("any(p IN $prefixes WHERE starts_with(n.code, p))")
+        params["prefixes"] = code_prefixes
+    return ("WHERE " + " AND ".join(where) if where else ""), params
+
+
+def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int) -> Query:
+    where, params = _node_filter(types, code_prefixes)
+    return (f"MATCH (n:Entity) {where} RETURN {NODE_RETURN} ORDER BY n.id SKIP $skip LIMIT $limit",
+            {**params, "skip": skip, "limit": limit})
+
+
+def count_nodes(types: list[str] | None, code_prefixes: list[str] | None) -> Query:
+    where, params = _node_filter(types, code_prefixes)
+    return f"MATCH (n:Entity) {where} RETURN count(n) AS c", params
+
+
+def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
+    pattern = {"out": "(a:Entity)-[e:REL]->(b:Entity)", "in": "(a:Entity)-[e:REL]->(b:Entity)",
+               "both": "(a:Entity)-[e:REL]->(b:Entity)"}[direction]
+    anchor = {"out": "a.id IN $ids", "in": "b.id IN $ids", "both": "(a.id IN $ids OR b.id IN $ids)"}[direction]
+    type_filter = " AND e.type IN $types" if types else ""
+    return (f"MATCH {pattern} WHERE {anchor}{type_filter} RETURN {EDGE_RETURN} ORDER BY e.id",
+            {"ids": ids, **({"types": types} if types else {})})
+
+
+def get_edges(ids: list[str]) -> Query:
+    return f"MATCH (a:Entity)-[e:REL]->(b:Entity) WHERE e.id IN $ids RETURN {EDGE_RETURN}", {"ids": ids}
+
+
+def shortest_paths(source: str, target: str, max_hops: int, limit: int) -> Query:
+    hops = int(max_hops)  # an integer bound is part of the pattern syntax, not a value
+    return (
+        f"MATCH p = (a:Entity)-[e:REL* ALL SHORTEST 1..{hops}]-(b:Entity) "
+        "WHERE a.id = $source AND b.id = $target "
+        "RETURN properties(rels(p), 'id') AS edges LIMIT $limit",
+        {"source": source, "target": target, "limit": limit},
+    )
+
+
+def name_rows(skip: int, limit: int) -> Query:
+    return ("MATCH (n:Entity) RETURN n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, "
+            "n.aliases AS aliases, n.code AS code ORDER BY n.id SKIP $skip LIMIT $limit",
+            {"skip": skip, "limit": limit})
+
+
+def all_edges(skip: int, limit: int) -> Query:
+    return (f"MATCH (a:Entity)-[e:REL]->(b:Entity) RETURN {EDGE_RETURN} ORDER BY e.id SKIP $skip LIMIT $limit",
+            {"skip": skip, "limit": limit})
+
+
+def count_all() -> list[Query]:
+    return [("MATCH (n:Entity) RETURN count(n) AS c", {}),
+            ("MATCH (:Entity)-[e:REL]->(:Entity) RETURN count(e) AS c", {})]
+
+
+def delete_nodes(ids: list[str]) -> Query:
+    return "MATCH (n:Entity) WHERE n.id IN $ids DETACH DELETE n", {"ids": ids}
+
+
+def delete_edges(ids: list[str]) -> Query:
+    return "MATCH (:Entity)-[e:REL]->(:Entity) WHERE e.id IN $ids DELETE e", {"ids": ids}
+
+
+def set_edge_sources(rows: list[dict[str, Any]]) -> Query:
+    return ("UNWIND $rows AS r MATCH (:Entity)-[e:REL]->(:Entity) WHERE e.id = r.id SET e.sources = r.sources",
+            {"rows": rows})
+
+
+def bump_generation() -> Query:
+    return ("MERGE (m:Meta {key: 'generation'}) ON CREATE SET m.value = 1 ON MATCH SET m.value = m.value + 1",
+            {})
+
+
+def generation() -> Query:
+    return "MATCH (m:Meta {key: 'generation'}) RETURN m.value AS value", {}

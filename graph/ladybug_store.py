@@ -1,0 +1,73 @@
+"""The embedded store: ladybug (the maintained fork of Kùzu), one directory, zero set-up.
+
+One process may write at a time; a second writer gets a clear :class:`StoreUnavailable`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ladybug
+
+from loupan.errors import StoreError, StoreUnavailable
+from loupan.graph.cypher import ladybug as dialect
+from loupan.graph.store import DEFAULT_BATCH_SIZE, GraphStore, Query
+
+
+class LadybugStore(GraphStore):
+    dialect = dialect
+    name = "ladybug"
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        super().__init__(batch_size)
+        self.path = Path(path)
+        self.read_only = read_only
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = ladybug.Database(str(self.path / "graph.lbug"), read_only=read_only)
+            self._conn = ladybug.Connection(self._db)
+        except RuntimeError as e:
+            raise StoreUnavailable(
+                f"cannot open the embedded store in {self.path}: {e}. Only one process can write to it "
+                "at a time: stop the other loupan process (a running `loupan serve`?) or set "
+                "LOUPAN_DATA_DIR to another directory."
+            ) from e
+        self._lock = threading.RLock()
+        if not read_only:
+            self.apply_schema()
+
+    def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            try:
+                result = self._conn.execute(query, params)
+            except RuntimeError as e:
+                raise StoreError(f"embedded store query failed: {e}") from e
+            assert not isinstance(result, list)
+            columns = result.get_column_names()
+            rows = []
+            while result.has_next():
+                rows.append(dict(zip(columns, result.get_next(), strict=True)))
+            return rows
+
+    def _write_batch(self, queries: Sequence[Query]) -> None:
+        with self._lock:
+            self.round_trips += len(queries)
+            try:
+                self._conn.execute("BEGIN TRANSACTION")
+                for query, params in queries:
+                    self._conn.execute(query, params)
+                self._conn.execute("COMMIT")
+            except RuntimeError as e:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except RuntimeError:
+                    pass
+                raise StoreError(f"embedded store write failed: {e}") from e
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+            self._db.close()

@@ -1,0 +1,181 @@
+"""The one interface every graph backend implements, and the logic they share.
+
+A backend supplies a dialect module (``loupan.graph.cypher.<name>``) and two primitives, ``_read``
+and ``_write_batch``; everything else here is written once, so both stores behave alike and pass
+one contract test suite (``tests/contract``).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from types import ModuleType
+from typing import Any, Literal, TypeVar
+
+from loupan.graph.model import Edge, EdgeRow, Node, NodeRow
+
+Direction = Literal["out", "in", "both"]
+Query = tuple[str, dict[str, Any]]
+Row = TypeVar("Row", NodeRow, EdgeRow)
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+def _dedupe(rows: Iterable[Row]) -> list[Row]:
+    """Fold rows with the same id together, keeping first-seen order."""
+    seen: dict[str, Row] = {}
+    for row in rows:
+        have = seen.get(row.id)
+        if have is None:
+            seen[row.id] = row
+        else:
+            have.absorb(row)  # type: ignore[arg-type]
+    return list(seen.values())
+
+
+class GraphStore(ABC):
+    """A graph store. All Cypher lives in the dialect module; this class only sequences it."""
+
+    dialect: ModuleType
+    name: str = "abstract"
+
+    def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.batch_size = batch_size
+        self.round_trips = 0  # queries sent; tests read it to prove batching
+
+    # -- primitives a backend provides -------------------------------------------------------
+    @abstractmethod
+    def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run one read query and return its records as dicts."""
+
+    @abstractmethod
+    def _write_batch(self, queries: Sequence[Query]) -> None:
+        """Run the queries in one transaction (retried on transient failure where the backend can)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, query: Query) -> list[dict[str, Any]]:
+        self.round_trips += 1
+        return self._read(*query)
+
+    # -- schema ------------------------------------------------------------------------------
+    def apply_schema(self) -> None:
+        for statement in self.dialect.schema():
+            self._write_batch([(statement, {})])
+
+    # -- writes ------------------------------------------------------------------------------
+    def _chunks(self, rows: list[Row]) -> Iterator[list[Row]]:
+        for i in range(0, len(rows), self.batch_size):
+            yield rows[i : i + self.batch_size]
+
+    def upsert(self, nodes: Iterable[NodeRow] = (), edges: Iterable[EdgeRow] = ()) -> None:
+        """Write nodes then edges, batch by batch; identical input is a no-op on the second run."""
+        node_rows, edge_rows = _dedupe(nodes), _dedupe(edges)
+        for chunk in self._chunks(node_rows):
+            self._write_batch(self.dialect.upsert_nodes([r.params() for r in chunk]))
+        for echunk in self._chunks(edge_rows):
+            self._write_batch(self.dialect.upsert_edges([r.params() for r in echunk]))
+        if node_rows or edge_rows:
+            self._write_batch([self.dialect.bump_generation()])
+
+    def delete_nodes(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._write_batch([self.dialect.delete_nodes(list(ids)), self.dialect.bump_generation()])
+
+    def delete_edges(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._write_batch([self.dialect.delete_edges(list(ids)), self.dialect.bump_generation()])
+
+    def set_edge_sources(self, sources_by_edge: dict[str, list[str]]) -> None:
+        """Replace the encoded source lists of existing edges (used when a report's facts change)."""
+        rows = [{"id": k, "sources": v} for k, v in sources_by_edge.items()]
+        for i in range(0, len(rows), self.batch_size):
+            self._write_batch([self.dialect.set_edge_sources(rows[i : i + self.batch_size])])
+        if rows:
+            self._write_batch([self.dialect.bump_generation()])
+
+    # -- reads -------------------------------------------------------------------------------
+    def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+        if not ids:
+            return {}
+        return {r["id"]: Node.from_record(r) for r in self.read(self.dialect.get_nodes(list(dict.fromkeys(ids))))}
+
+    def get_node(self, node_id: str) -> Node | None:
+        return self.get_nodes([node_id]).get(node_id)
+
+    def list_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None,
+                   skip: int = 0, limit: int = 100) -> list[Node]:
+        query = self.dialect.list_nodes(list(types or []), list(code_prefixes or []), skip, limit)
+        return [Node.from_record(r) for r in self.read(query)]
+
+    def count_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None) -> int:
+        rows = self.read(self.dialect.count_nodes(list(types or []), list(code_prefixes or [])))
+        return int(rows[0]["c"]) if rows else 0
+
+    def edges_of(self, ids: Sequence[str], types: Sequence[str] | None = None,
+                 direction: Direction = "both") -> list[Edge]:
+        """Every edge touching any of ``ids`` (one round trip, whatever the number of ids)."""
+        if not ids:
+            return []
+        query = self.dialect.edges_of(list(dict.fromkeys(ids)), list(types or []), direction)
+        return [Edge.from_record(r) for r in self.read(query)]
+
+    def get_edges(self, ids: Sequence[str]) -> dict[str, Edge]:
+        if not ids:
+            return {}
+        return {r["id"]: Edge.from_record(r) for r in self.read(self.dialect.get_edges(list(dict.fromkeys(ids))))}
+
+    def shortest_paths(self, source: str, target: str, max_hops: int = 4, limit: int = 10) -> list[list[Edge]]:
+        """All shortest undirected paths between two nodes, as lists of edges in path order."""
+        if source == target:
+            return []
+        rows = self.read(self.dialect.shortest_paths(source, target, max_hops, limit))
+        paths_ids = [list(r["edges"]) for r in rows]
+        edges = self.get_edges([e for p in paths_ids for e in p])
+        return [[edges[e] for e in p if e in edges] for p in paths_ids]
+
+    def iter_nodes(self, page: int = 5000) -> Iterator[Node]:
+        skip = 0
+        while True:
+            batch = self.list_nodes(skip=skip, limit=page)
+            yield from batch
+            if len(batch) < page:
+                return
+            skip += page
+
+    def iter_edges(self, page: int = 5000) -> Iterator[Edge]:
+        skip = 0
+        while True:
+            batch = [Edge.from_record(r) for r in self.read(self.dialect.all_edges(skip, page))]
+            yield from batch
+            if len(batch) < page:
+                return
+            skip += page
+
+    def name_rows(self, page: int = 20000) -> Iterator[dict[str, Any]]:
+        """id, type, labels, name, aliases and code of every node: the search index's input."""
+        skip = 0
+        while True:
+            batch = self.read(self.dialect.name_rows(skip, page))
+            yield from batch
+            if len(batch) < page:
+                return
+            skip += page
+
+    def counts(self) -> tuple[int, int]:
+        nodes, edges = (self.read(q) for q in self.dialect.count_all())
+        return int(nodes[0]["c"]), int(edges[0]["c"])
+
+    def generation(self) -> int:
+        """A number that grows with every write: caches derived from the store compare it."""
+        rows = self.read(self.dialect.generation())
+        return int(rows[0]["value"]) if rows else 0
