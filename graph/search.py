@@ -1,0 +1,176 @@
+"""The name and alias index behind ``search``: Chinese, short forms, typos, homophones, pinyin.
+
+Neither store's full-text index handles Chinese well offline (ladybug has none; Neo4j's CJK analyzer
+only splits into bigrams), so the API keeps its own index, derived from the store: every node's name
+and aliases, folded (NFKC, simplified script), posted under character bigrams and pinyin-syllable
+bigrams; candidates found there are scored with rapidfuzz. Each API process builds its own copy and
+rebuilds it when the store's generation counter moves, so any number of processes can serve.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pypinyin import lazy_pinyin  # type: ignore[import-untyped]
+from rapidfuzz import fuzz
+
+from loupan.ingest.normalize import fold
+
+MAX_CANDIDATES = 400
+MIN_SCORE = 55.0
+
+
+@dataclass(slots=True)
+class Entry:
+    id: str
+    type: str
+    labels: tuple[str, ...]
+    name: str
+    code: str
+    forms: tuple[str, ...]       # folded surface forms
+    pinyins: tuple[str, ...]     # space-joined toneless pinyin of each form
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    type: str
+    name: str
+    score: float
+    matched: str
+
+
+def _pinyin(text: str) -> str:
+    return " ".join(lazy_pinyin(text, errors="default"))
+
+
+def _bigrams(text: str) -> set[str]:
+    if len(text) < 2:
+        return {text} if text else set()
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _syllable_pairs(pinyin: str) -> set[str]:
+    syl = pinyin.split()
+    if len(syl) < 2:
+        return {f"~{s}" for s in syl}
+    return {f"~{syl[i]} {syl[i + 1]}" for i in range(len(syl) - 1)}
+
+
+def _latin_grams(pinyin: str) -> set[str]:
+    joined = pinyin.replace(" ", "").lower()
+    return {f"#{joined[i : i + 3]}" for i in range(max(1, len(joined) - 2))}
+
+
+class NameIndex:
+    """An in-memory index of node names and aliases."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
+        self._entries: list[Entry] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._by_id: dict[str, int] = {}
+        for row in rows:
+            self.add(row)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, row: dict[str, Any]) -> None:
+        forms = tuple(dict.fromkeys(f for f in (fold(x) for x in [row.get("name") or "", *(row.get("aliases") or [])]) if f))
+        if not forms:
+            return
+        entry = Entry(
+            id=row["id"], type=row["type"], labels=tuple(row.get("labels") or (row["type"],)),
+            name=row.get("name") or "", code=row.get("code") or "", forms=forms,
+            pinyins=tuple(_pinyin(f) for f in forms),
+        )
+        if entry.id in self._by_id:  # replaced: the old postings point at a tombstone
+            self._entries[self._by_id[entry.id]] = Entry(entry.id, "", (), "", "", (), ())
+        idx = len(self._entries)
+        self._entries.append(entry)
+        self._by_id[entry.id] = idx
+        keys: set[str] = set()
+        for form, pinyin in zip(entry.forms, entry.pinyins, strict=True):
+            keys |= _bigrams(form) | set(form) | _syllable_pairs(pinyin) | _latin_grams(pinyin)
+        for key in keys:
+            self._postings[key].append(idx)
+
+    def search(self, query: str, types: Sequence[str] | None = None, first: int = 10) -> list[Hit]:
+        q = fold(query)
+        if not q:
+            return []
+        q_pinyin = _pinyin(q)
+        latin = q.isascii()
+        keys = (_latin_grams(q) if latin else (_bigrams(q) if len(q) > 1 else {q})) | _syllable_pairs(q_pinyin)
+        counts: Counter[int] = Counter()
+        for key in keys:
+            for idx in self._postings.get(key, ()):
+                counts[idx] += 1
+        wanted = set(types or ())
+        hits: list[Hit] = []
+        for idx, _ in counts.most_common(MAX_CANDIDATES):
+            entry = self._entries[idx]
+            if not entry.forms or (wanted and not wanted.intersection(entry.labels)):
+                continue
+            score, matched = self._score(q, q_pinyin, latin, entry)
+            if score >= MIN_SCORE:
+                hits.append(Hit(entry.id, entry.type, entry.name, round(score, 1), matched))
+        hits.sort(key=lambda h: (-h.score, len(h.name), h.id))
+        return hits[:first]
+
+    @staticmethod
+    def _score(q: str, q_pinyin: str, latin: bool, entry: Entry) -> tuple[float, str]:
+        best, matched = 0.0, ""
+        for form, pinyin in zip(entry.forms, entry.pinyins, strict=True):
+            if latin:
+                joined = pinyin.replace(" ", "").lower()
+                score = 100.0 if q.lower() == joined else fuzz.ratio(q.lower(), joined) * 0.9
+                if joined.startswith(q.lower()) and len(q) >= 3:
+                    score = max(score, 80 + 15 * len(q) / len(joined))
+            elif q == form:
+                score = 100.0
+            elif q in form:  # a short form: 恒大 in 恒大集团; weight by how much of the name it covers
+                score = 75 + 20 * len(q) / len(form) + (3 if form.startswith(q) else 0)
+            elif form in q and len(form) >= 2:  # the query says more: 郑州市住建局 for 郑州住建局
+                score = 60 + 30 * len(form) / len(q)
+            else:
+                score = fuzz.ratio(q, form)
+                if pinyin == q_pinyin:  # a homophone typo: 世贸 for 世茂
+                    score = max(score, 92.0)
+                elif len(q) >= 3:
+                    score = max(score, fuzz.ratio(q_pinyin, pinyin) * 0.85)
+            if score > best:
+                best, matched = score, form
+        return best, matched
+
+
+class CachedIndex:
+    """A :class:`NameIndex` kept in step with a store: rebuilt when its generation changes."""
+
+    def __init__(self, store: Any, check_every: float = 1.0) -> None:
+        self._store = store
+        self._check_every = check_every
+        self._lock = threading.Lock()
+        self._generation = -1
+        self._checked = 0.0
+        self._index = NameIndex()
+
+    def get(self) -> NameIndex:
+        now = time.monotonic()
+        if now - self._checked < self._check_every:
+            return self._index
+        with self._lock:
+            self._checked = now
+            generation = self._store.generation()
+            if generation != self._generation:
+                self._index = NameIndex(self._store.name_rows())
+                self._generation = generation
+        return self._index
+
+    def invalidate(self) -> None:
+        self._checked = 0.0

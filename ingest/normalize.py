@@ -1,0 +1,118 @@
+"""Text folding and the normalized keys that make node ids deterministic.
+
+A key is what two surface forms of the same thing share after folding: NFKC (full-width →
+half-width), whitespace removed, traditional → simplified script, bracketed notes stripped, generic
+company suffixes removed. Ids are ``Type:key``; re-ingesting the same input yields the same ids.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from opencc import OpenCC  # type: ignore[import-untyped]
+
+_T2S = OpenCC("t2s")
+_SPACE = re.compile(r"\s+")
+_BRACKETS = re.compile(r"[(（\[【〔［]([^()（）\[\]【】〔〕［］]*)[)）\]】〕］]")
+# A bracket whose content is a date, a month, a count or a status note, not an alternative name.
+_NOTE = re.compile(
+    r"^(\d{1,4}[年月日号.\-/]?\d{0,2}[月日号]?[初中底旬]?|[一二三四五六七八九十]+月[份初中底旬]?|"
+    r".*(停贷|延期|烂尾|交付|交房|告知书|业主|已|未|停工|复工|期房|现房|备注|更新|截至).*|\d+.*)$"
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+COMPANY_SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限公司", "集团股份", "控股集团", "集团", "控股", "股份", "公司",
+    "房地产开发", "房地产", "地产", "置业", "发展", "实业", "投资",
+)
+COMPANY_PREFIXES = ("中国",)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """NFKC, no whitespace, simplified script. Length may change; use for keys, not for spans."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return _T2S.convert(_SPACE.sub("", text))
+
+
+@dataclass(frozen=True, slots=True)
+class CleanName:
+    core: str
+    aliases: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def clean_name(raw: str) -> CleanName:
+    """Split a messy name into its core, bracketed alternative names and bracketed notes.
+
+    ``上东郡（澜悦景苑）`` → core 上东郡, alias 澜悦景苑; ``恒大中心（8月）`` → core 恒大中心, note 8月.
+    """
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    aliases: list[str] = []
+    notes: list[str] = []
+    for inner in _BRACKETS.findall(text):
+        inner = inner.strip()
+        if not inner:
+            continue
+        if _NOTE.match(inner) or len(_CJK.findall(inner)) < 2:
+            notes.append(inner)
+        else:
+            aliases.append(inner)
+    core = _BRACKETS.sub("", text).strip()
+    core = core.strip("“”\"'「」『』《》")
+    if not core and aliases:
+        core, aliases = aliases[0], aliases[1:]
+    return CleanName(core=core, aliases=tuple(aliases), notes=tuple(notes))
+
+
+def project_core(name: str) -> str:
+    core = fold(clean_name(name).core)
+    for suffix in ("项目", "楼盘", "小区"):
+        if core.endswith(suffix) and len(core) - len(suffix) >= 2:
+            core = core[: -len(suffix)]
+    return core.replace("·", "").replace("•", "")
+
+
+def company_core(name: str, region_names: frozenset[str] = frozenset()) -> str:
+    """The core of a company name: ``中国恒大集团`` → 恒大, ``阳光城集团`` → 阳光城.
+
+    ``region_names`` (place names and short forms) are stripped from the start, and bracketed
+    regions from anywhere: ``中交世茂（北京）置业有限公司`` → 中交世茂.
+    """
+    text = fold(_BRACKETS.sub("", unicodedata.normalize("NFKC", name or "")))
+    changed = True
+    while changed:
+        changed = False
+        for prefix in COMPANY_PREFIXES:
+            if text.startswith(prefix) and len(text) - len(prefix) >= 2:
+                text, changed = text[len(prefix):], True
+        for region in sorted(region_names, key=len, reverse=True):
+            if text.startswith(region) and len(text) - len(region) >= 2:
+                text, changed = text[len(region):], True
+                break
+        for suffix in COMPANY_SUFFIXES:
+            if text.endswith(suffix) and len(text) - len(suffix) >= 2:
+                text, changed = text[: -len(suffix)], True
+    return text
+
+
+AGENCY_FOLDS = (
+    ("住房和城乡建设", "住建"), ("住房城乡建设", "住建"), ("住房与城乡建设", "住建"),
+    ("住房保障和房地产管理局", "房管局"), ("房地产管理局", "房管局"), ("房屋管理局", "房管局"),
+    ("人民政府", "政府"), ("委员会", "委"),
+)
+
+
+def agency_core(name: str) -> str:
+    """Fold the generic parts of an agency name to one form (住房和城乡建设局 → 住建局)."""
+    text = fold(name)
+    for long, short in AGENCY_FOLDS:
+        text = text.replace(long, short)
+    return text
+
+
+def node_id(type_: str, key: str) -> str:
+    return f"{type_}:{key}"
