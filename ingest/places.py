@@ -37,7 +37,7 @@ _QUERY_SUFFIXES = (
     ("自治旗", ("county",)),
     ("地区", ("prefecture",)),
     ("省", ("province",)),
-    ("市", ("province", "prefecture", "county")),
+    ("市", ("province", "prefecture", "county", "district")),  # 章丘市 became 章丘区
     ("州", ("prefecture",)),
     ("盟", ("prefecture",)),
     ("县", ("county", "district")),

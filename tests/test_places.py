@@ -184,6 +184,9 @@ def test_find(g: Gazetteer, name: str, within: str | None, codes: list[str]) -> 
         ("河南", "郑州市", "金水区", "410105"),
         ("河南", "郑州市", "鼓楼区", "410100"),  # 鼓楼区 is in 开封: keep the city
         ("河南", "平顶山", "新华", "410402"),
+        ("山东", "济南", "章丘市", "370114"),  # county-level city turned district
+        ("福建", "龙海市", None, "350604"),
+        ("福建", "长泰县", None, "350605"),  # county turned district
         ("河南", None, None, "410000"),
         (None, "郑州市", None, "410100"),
         (None, "靖江市", None, "321282"),
