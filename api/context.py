@@ -1,0 +1,69 @@
+"""Per-request context: the store, the search index, and DataLoaders created fresh for each request
+so a nested query makes a number of store round trips bounded by its depth, not by its size."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from loupan.graph.model import Edge, Node
+from loupan.graph.search import CachedIndex
+from loupan.graph.store import Direction, GraphStore
+
+EdgeKey = tuple[str, tuple[str, ...], Direction]
+
+
+def _matches(edge: Edge, node_id: str, direction: Direction) -> bool:
+    if direction == "out":
+        return edge.source == node_id
+    if direction == "in":
+        return edge.target == node_id
+    return node_id in (edge.source, edge.target)
+
+
+@dataclass
+class Context(BaseContext):
+    store: GraphStore
+    index: CachedIndex
+    nodes: DataLoader[str, Node | None] = field(init=False)
+    edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self.nodes = DataLoader(load_fn=self._load_nodes)
+        self.edges = DataLoader(load_fn=self._load_edges)
+
+    async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        found = await asyncio.to_thread(self.store.get_nodes, list(ids))
+        return [found.get(i) for i in ids]
+
+    async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
+        groups: dict[tuple[tuple[str, ...], Direction], list[str]] = defaultdict(list)
+        for node_id, types, direction in keys:
+            groups[(types, direction)].append(node_id)
+        results: dict[EdgeKey, list[Edge]] = {}
+        for (types, direction), ids in groups.items():
+            edges = await asyncio.to_thread(self.store.edges_of, ids, list(types), direction)
+            for node_id in ids:
+                results[(node_id, types, direction)] = [e for e in edges if _matches(e, node_id, direction)]
+        return [results[k] for k in keys]
+
+    async def node(self, node_id: str) -> Node | None:
+        return await self.nodes.load(node_id)
+
+    async def edges_of(self, node_id: str, types: Sequence[str] = (), direction: Direction = "both") -> list[Edge]:
+        return await self.edges.load((node_id, tuple(sorted(types)), direction))
+
+    def prime(self, nodes: Sequence[Node]) -> None:
+        for n in nodes:
+            self.nodes.prime(n.id, n)
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """Run a blocking store call off the event loop."""
+        return await asyncio.to_thread(fn, *args)

@@ -1,0 +1,286 @@
+"""GraphQL object types. Resolvers read through the per-request DataLoaders in ``info.context``."""
+
+from __future__ import annotations
+
+import base64
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from loupan.graph import queries
+from loupan.graph.model import Edge, Node
+from loupan.graph.model import Source as SourceRow
+
+MAX_PAGE = 100
+
+
+@strawberry.enum
+class Direction(Enum):
+    OUT = "out"
+    IN = "in"
+    BOTH = "both"
+
+
+@strawberry.type(description="A source document: a news report or a structured record file.")
+class Report:
+    id: strawberry.ID
+    title: str
+    url: str | None
+    outlet: str | None
+    published_at: str | None
+    kind: str | None
+
+
+def report_of(node: Node | None, report_id: str) -> Report:
+    if node is None:
+        return Report(id=strawberry.ID(report_id), title="", url=None, outlet=None, published_at=None, kind=None)
+    return Report(id=strawberry.ID(node.id), title=node.name, url=node.attrs.get("url"),
+                  outlet=node.attrs.get("outlet"), published_at=node.date or None, kind=node.attrs.get("kind"))
+
+
+@strawberry.type(description="Where a fact came from: the report, and the quote and span (text) or the "
+                             "record and field (structured data) in it.")
+class Source:
+    row: strawberry.Private[SourceRow]
+
+    @strawberry.field
+    async def report(self, info: Info) -> Report:
+        return report_of(await info.context.node(self.row.report), self.row.report)
+
+    @strawberry.field
+    def quote(self) -> str:
+        return self.row.quote
+
+    @strawberry.field(description="Character span [start, end) of the quote in the report's text.")
+    def span(self) -> list[int] | None:
+        return [self.row.start, self.row.end] if self.row.start is not None and self.row.end is not None else None
+
+    @strawberry.field(description="Record reference (file#index) for structured data.")
+    def record(self) -> str | None:
+        return self.row.record
+
+    @strawberry.field(description="For records, the field; for text mentions, the surface form.")
+    def field(self) -> str | None:
+        return self.row.field
+
+    @strawberry.field
+    def extracted_by(self) -> str:
+        return self.row.by
+
+
+def _page(first: int) -> int:
+    if first < 0 or first > MAX_PAGE:
+        raise ValueError(f"first must be between 0 and {MAX_PAGE}; ask for the next page with `after`")
+    return first
+
+
+@strawberry.interface(description="Any node of the graph.")
+class EntityInterface:
+    node: strawberry.Private[Node]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.node.id)
+
+    @strawberry.field(description="Primary label: Developer, Project, Person, Official, Agency, …")
+    def type(self) -> str:
+        return self.node.type
+
+    @strawberry.field
+    def labels(self) -> list[str]:
+        return self.node.labels
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.node.name
+
+    @strawberry.field
+    def aliases(self) -> list[str]:
+        return self.node.aliases
+
+    @strawberry.field(description="GB/T 2260 division code (of the place itself, or of the place the entity is keyed under).")
+    def code(self) -> str | None:
+        return self.node.code or None
+
+    @strawberry.field
+    def level(self) -> str | None:
+        return self.node.level or None
+
+    @strawberry.field
+    def date(self) -> str | None:
+        return self.node.date or None
+
+    @strawberry.field
+    def attrs(self) -> JSON:
+        return self.node.attrs
+
+    @strawberry.field(description="The place this entity is in (LOCATED_IN), or a place's parent (PART_OF).")
+    async def place(self, info: Info) -> Entity | None:
+        rel = "PART_OF" if self.node.type == "Place" else "LOCATED_IN"
+        edges = await info.context.edges_of(self.node.id, [rel], "out")
+        target = await info.context.node(edges[0].target) if edges else None
+        return Entity(node=target) if target else None
+
+    @strawberry.field(description="The reports that mention this entity, with the quote or field of each mention.")
+    async def sources(self, info: Info, first: int = 20) -> list[Source]:
+        edges = await info.context.edges_of(self.node.id, ["MENTIONS"], "in")
+        return [Source(row=s) for e in edges for s in e.sources][: _page(first)]
+
+    @strawberry.field(description="Relationships touching this entity (MENTIONS excluded unless asked for).")
+    async def relations(self, info: Info, types: list[str] | None = None, direction: Direction = Direction.BOTH,
+                        first: int = 50) -> list[Relation]:
+        edges = await info.context.edges_of(self.node.id, types or [], direction.value)
+        if not types:
+            edges = [e for e in edges if e.type != "MENTIONS"]
+        return [Relation(edge=e) for e in edges[: _page(first)]]
+
+    @strawberry.field(description="Entities one relationship away.")
+    async def neighbors(self, info: Info, types: list[str] | None = None, direction: Direction = Direction.BOTH,
+                        first: int = 50) -> list[Entity]:
+        edges = await info.context.edges_of(self.node.id, types or [], direction.value)
+        if not types:
+            edges = [e for e in edges if e.type != "MENTIONS"]
+        out = []
+        for e in edges[: _page(first)]:
+            other = await info.context.node(e.target if e.source == self.node.id else e.source)
+            if other:
+                out.append(Entity(node=other))
+        return out
+
+
+@strawberry.type
+class Entity(EntityInterface):
+    pass
+
+
+@strawberry.type(description="A relationship, with the sources that assert it.")
+class Relation:
+    edge: strawberry.Private[Edge]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.edge.id)
+
+    @strawberry.field
+    def type(self) -> str:
+        return self.edge.type
+
+    @strawberry.field
+    async def source(self, info: Info) -> Entity | None:
+        node = await info.context.node(self.edge.source)
+        return Entity(node=node) if node else None
+
+    @strawberry.field
+    async def target(self, info: Info) -> Entity | None:
+        node = await info.context.node(self.edge.target)
+        return Entity(node=node) if node else None
+
+    @strawberry.field
+    def attrs(self) -> JSON:
+        return self.edge.attrs
+
+    @strawberry.field
+    def sources(self) -> list[Source]:
+        return [Source(row=s) for s in self.edge.sources]
+
+
+@strawberry.type
+class TaskForceLink:
+    task_force: Entity
+    via: str = strawberry.field(description="project: it handles one of these projects; "
+                                            "city: it handles problem projects in this city")
+    relations: list[Relation]
+
+
+@strawberry.type
+class CityTaskForces:
+    city: Entity | None
+    city_code: str | None
+    projects: list[Entity]
+    task_forces: list[TaskForceLink]
+
+
+@strawberry.type(description="A developer (房企), with its projects and subsidiaries.")
+class Developer(EntityInterface):
+    @strawberry.field(description="Projects it or its subsidiaries develop.")
+    async def projects(self, info: Info) -> list[Entity]:
+        projects, _ = await info.context.run(queries.projects_of, info.context.store, self.node.id)
+        info.context.prime(projects)
+        return [Entity(node=p) for p in projects]
+
+    @strawberry.field
+    async def subsidiaries(self, info: Info) -> list[Entity]:
+        edges = await info.context.edges_of(self.node.id, ["SUBSIDIARY_OF"], "in")
+        nodes = [await info.context.node(e.source) for e in edges]
+        return [Entity(node=n) for n in nodes if n]
+
+    @strawberry.field(description="Its projects grouped by city, with the task forces that handle them.")
+    async def task_forces_by_city(self, info: Info) -> list[CityTaskForces]:
+        groups = await info.context.run(queries.task_forces_by_city, info.context.store, self.node.id)
+        return [CityTaskForces(
+            city=Entity(node=g.city) if g.city else None, city_code=g.city_code or None,
+            projects=[Entity(node=p) for p in g.projects],
+            task_forces=[TaskForceLink(task_force=Entity(node=t.task_force), via=t.via,
+                                       relations=[Relation(edge=e) for e in t.edges]) for t in g.task_forces],
+        ) for g in groups]
+
+
+@strawberry.type
+class SearchHit:
+    entity: Entity
+    score: float
+    matched: str = strawberry.field(description="The name or alias that matched.")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class EntityEdge:
+    cursor: str
+    node: Entity
+
+
+@strawberry.type
+class EntityConnection:
+    total_count: int
+    edges: list[EntityEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class Path:
+    length: int
+    nodes: list[Entity]
+    relations: list[Relation]
+
+
+@strawberry.type
+class Stats:
+    nodes: int
+    relations: int
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not text.startswith("o:"):
+            raise ValueError
+        return int(text[2:]) + 1
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"invalid cursor {cursor!r}: pass an endCursor from a previous page") from e
+
+
+EntityLike = Annotated[EntityInterface, strawberry.lazy("loupan.api.types")]

@@ -1,0 +1,107 @@
+"""Questions analysts ask, composed from the store's batched primitives (no Cypher here: every
+round trip is one call on :class:`GraphStore`, whatever the number of entities involved)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loupan.graph.model import Edge, Node
+from loupan.graph.store import GraphStore
+
+MAX_SUBSIDIARY_DEPTH = 4
+MUNICIPALITY_PREFIXES = ("11", "12", "31", "50")
+
+
+def city_code(code: str) -> str:
+    """The prefecture-level code for a division code: 410102 → 410100; 110105 → 110000."""
+    if len(code) != 6 or not code.isdigit():
+        return ""
+    if code[:2] in MUNICIPALITY_PREFIXES:
+        return code[:2] + "0000"
+    if code[2:4] == "90":  # a county-level city directly under its province (济源, 仙桃 …)
+        return code
+    return code[:4] + "00"
+
+
+def code_prefix(code: str) -> str:
+    """The prefix every division inside ``code`` starts with: 410100 → 4101, 410000 → 41."""
+    trimmed = code
+    while trimmed.endswith("00") and len(trimmed) > 2:
+        trimmed = trimmed[:-2]
+    return trimmed
+
+
+def developer_family(store: GraphStore, developer_id: str) -> list[str]:
+    """The developer and its subsidiaries, transitively (one round trip per level)."""
+    family, frontier = [developer_id], [developer_id]
+    for _ in range(MAX_SUBSIDIARY_DEPTH):
+        edges = store.edges_of(frontier, ["SUBSIDIARY_OF"], "in")
+        frontier = [e.source for e in edges if e.source not in family]
+        if not frontier:
+            break
+        family.extend(dict.fromkeys(frontier))
+    return family
+
+
+@dataclass(slots=True)
+class TaskForceLink:
+    task_force: Node
+    via: str                       # "project": it handles one of the projects; "city": it is the city's
+    edges: list[Edge] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CityGroup:
+    city: Node | None
+    city_code: str
+    projects: list[Node] = field(default_factory=list)
+    task_forces: list[TaskForceLink] = field(default_factory=list)
+
+
+def projects_of(store: GraphStore, developer_id: str) -> tuple[list[Node], list[Edge]]:
+    family = developer_family(store, developer_id)
+    develops = store.edges_of(family, ["DEVELOPS"], "out")
+    nodes = store.get_nodes([e.target for e in develops])
+    projects = [nodes[i] for i in dict.fromkeys(e.target for e in develops) if i in nodes]
+    return projects, develops
+
+
+def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]:
+    """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
+    that handle each project directly and those set up for problem projects in that city."""
+    projects, _ = projects_of(store, developer_id)
+    if not projects:
+        return []
+    ids = [p.id for p in projects]
+    touching = store.edges_of(ids, ["LOCATED_IN", "HANDLES"], "both")
+    place_of: dict[str, str] = {}
+    handlers: dict[str, list[Edge]] = {}
+    for e in touching:
+        if e.type == "LOCATED_IN" and e.source in ids:
+            place_of.setdefault(e.source, e.target)
+        elif e.type == "HANDLES" and e.target in ids:
+            handlers.setdefault(e.source, []).append(e)
+    place_nodes = store.get_nodes(list(place_of.values()))
+    groups: dict[str, CityGroup] = {}
+    for p in projects:
+        place = place_nodes.get(place_of.get(p.id, ""))
+        code = city_code(place.code if place else p.code)
+        groups.setdefault(code, CityGroup(city=None, city_code=code)).projects.append(p)
+    prefixes = [code_prefix(c) for c in groups if c]
+    city_task_forces = store.list_nodes(["TaskForce"], prefixes, 0, 1000) if prefixes else []
+    tf_ids = list(handlers) + [t.id for t in city_task_forces]
+    extra = store.get_nodes(list(dict.fromkeys([*tf_ids, *[f"Place:{c}" for c in groups if c]])))
+    for code, group in groups.items():
+        group.city = extra.get(f"Place:{code}")
+        seen: set[str] = set()
+        for tf_id, edges in handlers.items():
+            tf = extra.get(tf_id)
+            if tf and "TaskForce" in tf.labels and any(e.target in {p.id for p in group.projects} for e in edges):
+                group.task_forces.append(TaskForceLink(tf, "project", edges))
+                seen.add(tf_id)
+        prefix = code_prefix(code) if code else None
+        for tf in city_task_forces:
+            if prefix and tf.code.startswith(prefix) and tf.id not in seen:
+                group.task_forces.append(TaskForceLink(tf, "city"))
+                seen.add(tf.id)
+    return sorted(groups.values(), key=lambda g: (-len(g.task_forces), -len(g.projects), g.city_code))

@@ -1,0 +1,243 @@
+"""Turn parsed inputs (structured records, text extractions) into graph rows with provenance.
+
+Node ids are ``Type:key`` with keys from :mod:`loupan.ingest.normalize`; every edge carries the
+:class:`Source` it came from, and every entity gets a ``MENTIONS`` edge from its report carrying
+the quote (text) or the field (records) that named it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from loupan.graph.model import EdgeRow, NodeRow, Source
+from loupan.ingest.normalize import agency_core, clean_name, company_core, fold, node_id, project_core
+from loupan.ingest.places import Division, gazetteer
+from loupan.ingest.records import Record
+
+RECORDS_VERSION = "records-1"
+GAZETTEER_REPORT = "Report:gb-t-2260"
+MUNICIPALITIES = ("11", "12", "31", "50")
+
+
+@dataclass(slots=True)
+class Rows:
+    nodes: list[NodeRow] = field(default_factory=list)
+    edges: list[EdgeRow] = field(default_factory=list)
+
+    def extend(self, other: Rows) -> None:
+        self.nodes.extend(other.nodes)
+        self.edges.extend(other.edges)
+
+
+def content_hash(data: bytes | str) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def report_id(identity: str) -> str:
+    """A report is identified by its URL when it has one, else by its content hash."""
+    return "Report:" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:20]
+
+
+@cache
+def region_names() -> frozenset[str]:
+    names: set[str] = set()
+    for div in gazetteer():
+        if div.level in ("province", "prefecture"):
+            names.update((div.name, div.short))
+    return frozenset(n for n in names if len(n) >= 2)
+
+
+def city_of(code: str) -> Division | None:
+    """The prefecture-level unit a division belongs to (a municipality for its districts)."""
+    chain = gazetteer().chain(code)
+    if not chain:
+        return None
+    for div in chain:
+        if div.level == "prefecture":
+            return div
+    if chain[0].code[:2] in MUNICIPALITIES:
+        return chain[0]
+    return chain[-1]
+
+
+def place_rows(code: str) -> Rows:
+    """The Place nodes from a division up to its province, with PART_OF between them."""
+    rows = Rows()
+    chain = gazetteer().chain(code)
+    for div in chain:
+        rows.nodes.append(NodeRow(
+            id=node_id("Place", div.code), type="Place", name=div.name,
+            aliases=[a for a in (div.short, gazetteer().display_name(div.code)) if a and a != div.name],
+            key=div.code, code=div.code, level=div.level,
+            attrs={"full_name": gazetteer().display_name(div.code)},
+        ))
+    for child, parent in zip(chain[1:], chain, strict=False):
+        rows.edges.append(EdgeRow("PART_OF", node_id("Place", child.code), node_id("Place", parent.code),
+                                  [Source(GAZETTEER_REPORT, quote=gazetteer().display_name(child.code),
+                                          field="parent_code", by="gazetteer")]))
+    return rows
+
+
+def gazetteer_report() -> NodeRow:
+    return NodeRow(id=GAZETTEER_REPORT, type="Report", name="GB/T 2260 中华人民共和国行政区划代码",
+                   attrs={"kind": "reference"})
+
+
+def developer_row(name: str) -> NodeRow:
+    core = company_core(name, region_names()) or fold(name)
+    aliases = [a for a in {fold(name), core} if a != name]
+    return NodeRow(id=node_id("Developer", core), type="Developer", name=name, aliases=aliases, key=core)
+
+
+def project_key(name: str, code: str) -> str:
+    city = city_of(code) if code else None
+    core = project_core(name)
+    return f"{city.code}:{core}" if city else core
+
+
+def records_rows(records: Iterable[Record], report: NodeRow) -> tuple[Rows, list[tuple[str, str]]]:
+    """Rows for structured records, and (record ref, problem) for records that could not be placed."""
+    rows = Rows(nodes=[report, gazetteer_report()])
+    problems: list[tuple[str, str]] = []
+    for rec in records:
+        f = rec.fields
+        place = gazetteer().resolve(f.get("province"), f.get("city"), f.get("district"))
+        if place is None:
+            problems.append((rec.ref, f"cannot place province={f.get('province')!r} city={f.get('city')!r} "
+                                      "in the GB/T 2260 gazetteer; the project was kept without a place"))
+        code = place.code if place else ""
+
+        def src(field_name: str, rec: Record = rec) -> Source:
+            return Source(report.id, quote=rec.fields.get(field_name, ""), record=rec.ref, field=field_name,
+                          by=RECORDS_VERSION)
+
+        cleaned = clean_name(f["name"])
+        key = project_key(f["name"], code)
+        attrs: dict[str, Any] = {**rec.extra}
+        if cleaned.notes:
+            attrs["notes"] = list(cleaned.notes)
+        project = NodeRow(id=node_id("Project", key), type="Project", name=cleaned.core,
+                          aliases=[*cleaned.aliases, *([f["name"]] if f["name"] != cleaned.core else [])],
+                          key=key, code=code, attrs=attrs)
+        rows.nodes.append(project)
+        rows.edges.append(EdgeRow("MENTIONS", report.id, project.id, [src("name")]))
+        if place:
+            rows.extend(place_rows(code))
+            place_id = node_id("Place", code)
+            rows.edges.append(EdgeRow("LOCATED_IN", project.id, place_id, [src("city")]))
+            rows.edges.append(EdgeRow("MENTIONS", report.id, place_id, [src("city")]))
+        developer = developer_row(f["developer"]) if f.get("developer") else None
+        if developer:
+            rows.nodes.append(developer)
+            rows.edges.append(EdgeRow("MENTIONS", report.id, developer.id, [src("developer")]))
+        if f.get("subsidiary"):
+            sub = developer_row(f["subsidiary"])
+            rows.nodes.append(sub)
+            rows.edges.append(EdgeRow("MENTIONS", report.id, sub.id, [src("subsidiary")]))
+            rows.edges.append(EdgeRow("DEVELOPS", sub.id, project.id, [src("subsidiary")]))
+            if developer and developer.id != sub.id:
+                rows.edges.append(EdgeRow("SUBSIDIARY_OF", sub.id, developer.id, [src("subsidiary")]))
+        elif developer:
+            rows.edges.append(EdgeRow("DEVELOPS", developer.id, project.id, [src("developer")]))
+    return rows, problems
+
+
+CONTEXT_CHARS = 24
+KEYED_BY_PLACE = ("Agency", "TaskForce", "Organization", "Person", "Official", "Project", "Event")
+
+
+def _context(text: str, start: int, end: int) -> tuple[str, int, int]:
+    lo, hi = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    return text[lo:hi], lo, hi
+
+
+def _entity_code(ent: Any, place_of: dict[str, str]) -> str:
+    code = str(ent.attrs.get("code") or place_of.get(ent.id) or "")
+    if code or ent.type == "Place":
+        return code
+    # A name that starts with a region (平顶山市住建局) is keyed under that region.
+    text = fold(ent.name)
+    for length in range(min(12, len(text)), 1, -1):
+        found = gazetteer().find(text[:length])
+        if len(found) == 1:
+            return found[0].code
+    return ""
+
+
+def _graph_node(ent: Any, code: str) -> NodeRow:
+    """The node for an extracted entity; its id depends only on type and normalized key."""
+    name, typ = ent.name, ent.type
+    attrs = {k: v for k, v in ent.attrs.items() if k not in ("code", "level", "date")}
+    aliases = [m.text for m in ent.mentions if m.text != name]
+    if typ == "Place":
+        if code:
+            return NodeRow(id=node_id("Place", code), type="Place", name=gazetteer().get(code).name  # type: ignore[union-attr]
+                           if gazetteer().get(code) else name, aliases=aliases, key=code, code=code,
+                           level=str(ent.attrs.get("level") or ""), attrs=attrs)
+        return NodeRow(id=node_id("Place", fold(name)), type="Place", name=name, aliases=aliases, key=fold(name))
+    if typ in ("Person", "Official"):
+        key = f"{fold(name)}@{code}" if code else fold(name)
+        labels = ["Person", "Official"] if typ == "Official" else ["Person"]
+        return NodeRow(id=node_id("Person", key), type=typ, name=name, labels=labels, aliases=aliases,
+                       key=key, code=code, attrs=attrs)
+    if typ == "Developer":
+        row = developer_row(name)
+        row.aliases.extend(aliases)
+        row.attrs = attrs
+        return row
+    if typ == "Project":
+        key = project_key(name, code)
+        cleaned = clean_name(name)
+        return NodeRow(id=node_id("Project", key), type="Project", name=cleaned.core or name,
+                       aliases=[*aliases, *cleaned.aliases], key=key, code=code, attrs=attrs)
+    if typ == "Agency":
+        core = agency_core(name)
+        key = f"{code}:{core}" if code else core
+    elif typ == "Event":
+        date = str(ent.attrs.get("date") or "")
+        key = f"{date}:{fold(name)}"
+        return NodeRow(id=node_id("Event", key), type="Event", name=name, aliases=aliases, key=key,
+                       code=code, date=date, attrs=attrs)
+    elif typ in ("TaskForce", "Organization"):
+        key = f"{code}:{fold(name)}" if code else fold(name)
+    else:  # Policy, Outlet: national vocabulary, keyed by name alone
+        key = fold(name).strip("“”\"《》")
+    return NodeRow(id=node_id(typ, key), type=typ, name=name, aliases=aliases, key=key, code=code, attrs=attrs)
+
+
+def extraction_rows(extraction: Any, report: NodeRow, text: str, extractor: str) -> Rows:
+    """Rows for one report's extraction: its entities, relations, and a MENTIONS per entity."""
+    rows = Rows(nodes=[report])
+    places = {e.id: str(e.attrs.get("code") or "") for e in extraction.entities if e.type == "Place"}
+    place_of: dict[str, str] = {}
+    for rel in extraction.relations:
+        if rel.type in ("LOCATED_IN", "PART_OF") and places.get(rel.target):
+            place_of.setdefault(rel.source, places[rel.target])
+    ids: dict[str, str] = {}
+    for ent in extraction.entities:
+        code = _entity_code(ent, place_of)
+        node = _graph_node(ent, code)
+        ids[ent.id] = node.id
+        rows.nodes.append(node)
+        if node.type == "Place" and node.code:
+            rows.extend(place_rows(node.code))
+        mention_sources = []
+        for m in ent.mentions:
+            quote, lo, hi = _context(text, m.start, m.end)
+            mention_sources.append(Source(report.id, quote=quote, start=lo, end=hi, field=m.text, by=extractor))
+        rows.edges.append(EdgeRow("MENTIONS", report.id, node.id, mention_sources))
+        if ent.type == "Outlet" and ent.attrs.get("publisher"):
+            rows.edges.append(EdgeRow("PUBLISHED_BY", report.id, node.id, mention_sources[:1]))
+    for rel in extraction.relations:
+        source, target = ids.get(rel.source), ids.get(rel.target)
+        if not source or not target or source == target:
+            continue
+        ev = rel.evidence
+        rows.edges.append(EdgeRow(rel.type, source, target,
+                                  [Source(report.id, quote=ev.text, start=ev.start, end=ev.end, by=extractor)]))
+    return rows

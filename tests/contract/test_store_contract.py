@@ -1,0 +1,149 @@
+"""The contract every graph store passes: run against the embedded store and Neo4j alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from loupan.graph.model import EdgeRow, NodeRow, Source
+from loupan.graph.store import GraphStore
+
+
+def sample_rows() -> tuple[list[NodeRow], list[EdgeRow]]:
+    nodes = [
+        NodeRow("Developer:恒大", "Developer", "恒大", aliases=["中国恒大"], key="恒大"),
+        NodeRow("Project:410100:恒大城", "Project", "恒大城", key="410100:恒大城", code="410102"),
+        NodeRow("Place:410000", "Place", "河南省", code="410000", level="province"),
+        NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture"),
+        NodeRow("Place:410102", "Place", "中原区", code="410102", level="district"),
+        NodeRow("TaskForce:410100:郑州市问题楼盘化解专班", "TaskForce", "郑州市问题楼盘化解专班", code="410100"),
+        NodeRow("Person:张三@410100", "Official", "张三", labels=["Person", "Official"], code="410100",
+                attrs={"title": "副市长"}),
+        NodeRow("Report:r1", "Report", "报道一", date="2022-07-15", attrs={"url": "http://example.org/1"}),
+    ]
+    edges = [
+        EdgeRow("DEVELOPS", "Developer:恒大", "Project:410100:恒大城", [Source("Report:r1", "恒大城项目", 3, 8, by="t")]),
+        EdgeRow("LOCATED_IN", "Project:410100:恒大城", "Place:410102", [Source("Report:r1", "位于中原区")]),
+        EdgeRow("PART_OF", "Place:410102", "Place:410100"),
+        EdgeRow("PART_OF", "Place:410100", "Place:410000"),
+        EdgeRow("HANDLES", "TaskForce:410100:郑州市问题楼盘化解专班", "Project:410100:恒大城",
+                [Source("Report:r1", "专班负责恒大城")]),
+        EdgeRow("LEADS", "Person:张三@410100", "TaskForce:410100:郑州市问题楼盘化解专班"),
+        EdgeRow("MENTIONS", "Report:r1", "Developer:恒大", [Source("Report:r1", "恒大", 0, 2, field="恒大")]),
+    ]
+    return nodes, edges
+
+
+@pytest.fixture
+def loaded(store: GraphStore) -> GraphStore:
+    nodes, edges = sample_rows()
+    store.upsert(nodes, edges)
+    return store
+
+
+def test_upsert_and_read_back(loaded: GraphStore) -> None:
+    assert loaded.counts() == (8, 7)
+    dev = loaded.get_node("Developer:恒大")
+    assert dev is not None and dev.name == "恒大" and dev.aliases == ["中国恒大"] and dev.labels == ["Developer"]
+    official = loaded.get_node("Person:张三@410100")
+    assert official is not None and set(official.labels) == {"Person", "Official"}
+    assert official.attrs == {"title": "副市长"}
+    assert loaded.get_node("nope") is None
+
+
+def test_reingesting_identical_rows_changes_nothing(loaded: GraphStore) -> None:
+    before = (loaded.counts(), {n.id: n.to_json() for n in loaded.iter_nodes()},
+              {e.id: e.to_json() for e in loaded.iter_edges()})
+    nodes, edges = sample_rows()
+    loaded.upsert(nodes, edges)
+    after = (loaded.counts(), {n.id: n.to_json() for n in loaded.iter_nodes()},
+             {e.id: e.to_json() for e in loaded.iter_edges()})
+    assert after == before
+
+
+def test_merge_semantics_longest_name_aliases_and_sources_union(loaded: GraphStore) -> None:
+    loaded.upsert(
+        [NodeRow("Developer:恒大", "Developer", "中国恒大集团", aliases=["恒大地产"]),
+         NodeRow("Developer:恒大", "Developer", "恒大", aliases=["Evergrande"])],
+        [EdgeRow("DEVELOPS", "Developer:恒大", "Project:410100:恒大城", [Source("Report:r2", "另一报道")])],
+    )
+    dev = loaded.get_node("Developer:恒大")
+    assert dev is not None and dev.name == "中国恒大集团"
+    assert set(dev.aliases) == {"中国恒大", "恒大地产", "恒大", "Evergrande"}
+    (edge,) = loaded.edges_of(["Developer:恒大"], ["DEVELOPS"], "out")
+    assert {s.report for s in edge.sources} == {"Report:r1", "Report:r2"}
+    assert loaded.counts() == (8, 7)
+
+
+def test_provenance_round_trips(loaded: GraphStore) -> None:
+    (edge,) = loaded.edges_of(["Developer:恒大"], ["DEVELOPS"], "out")
+    assert edge.sources == [Source("Report:r1", "恒大城项目", 3, 8, by="t")]
+
+
+def test_edges_of_is_one_round_trip_and_respects_direction(loaded: GraphStore) -> None:
+    ids = ["Project:410100:恒大城", "Place:410102", "Developer:恒大"]
+    loaded.round_trips = 0
+    both = loaded.edges_of(ids)
+    assert loaded.round_trips == 1
+    assert {e.type for e in both} == {"DEVELOPS", "LOCATED_IN", "PART_OF", "HANDLES", "MENTIONS"}
+    incoming = loaded.edges_of(["Project:410100:恒大城"], direction="in")
+    assert {e.type for e in incoming} == {"DEVELOPS", "HANDLES"}
+    out = loaded.edges_of(["Project:410100:恒大城"], ["LOCATED_IN"], "out")
+    assert [e.target for e in out] == ["Place:410102"]
+
+
+def test_list_and_count_filter_by_label_and_code_prefix(loaded: GraphStore) -> None:
+    assert loaded.count_nodes(["Place"]) == 3
+    assert loaded.count_nodes(["Official"]) == 1
+    assert loaded.count_nodes(["Person"]) == 1
+    inside = loaded.list_nodes(code_prefixes=["4101"], limit=10)
+    assert {n.id for n in inside} == {"Project:410100:恒大城", "Place:410100", "Place:410102",
+                                      "TaskForce:410100:郑州市问题楼盘化解专班", "Person:张三@410100"}
+    page1 = loaded.list_nodes(limit=3)
+    page2 = loaded.list_nodes(skip=3, limit=3)
+    assert len(page1) == 3 and not {n.id for n in page1} & {n.id for n in page2}
+
+
+def test_shortest_paths(loaded: GraphStore) -> None:
+    paths = loaded.shortest_paths("Developer:恒大", "Place:410100", max_hops=4)
+    assert len(paths) == 1
+    assert [e.type for e in paths[0]] == ["DEVELOPS", "LOCATED_IN", "PART_OF"]
+    assert loaded.shortest_paths("Developer:恒大", "Place:410100", max_hops=2) == []
+
+
+def test_batches_are_bounded_by_batch_size(store: GraphStore) -> None:
+    store.batch_size = 10
+    nodes = [NodeRow(f"Project:{i}", "Project", f"项目{i}") for i in range(35)]
+    store.round_trips = 0
+    store.upsert(nodes, [])
+    assert store.round_trips == 4 + 1  # ceil(35 / 10) node batches + the generation bump
+    assert store.count_nodes(["Project"]) == 35
+
+
+def test_generation_moves_on_write(store: GraphStore) -> None:
+    g0 = store.generation()
+    store.upsert([NodeRow("Outlet:光明日报", "Outlet", "光明日报")])
+    assert store.generation() > g0
+
+
+def test_delete_nodes_and_edges(loaded: GraphStore) -> None:
+    loaded.delete_edges(["LEADS|Person:张三@410100|TaskForce:410100:郑州市问题楼盘化解专班"])
+    assert loaded.counts() == (8, 6)
+    loaded.delete_nodes(["Developer:恒大"])
+    assert loaded.counts() == (7, 4)
+
+
+def test_survives_reopen(store_factory: Callable[[], GraphStore]) -> None:
+    first = store_factory()
+    first.upsert(*sample_rows())
+    counts = first.counts()
+    second = store_factory()
+    assert second.counts() == counts
+
+
+def test_unknown_relationship_type_is_refused(store: GraphStore) -> None:
+    from loupan.graph.cypher import checked_type
+
+    with pytest.raises(ValueError, match="unknown relationship type"):
+        checked_type("DROP")
