@@ -23,6 +23,7 @@ _NOTE = re.compile(
     r".*(停贷|延期|烂尾|交付|交房|告知书|业主|已|未|停工|复工|期房|现房|备注|更新|截至).*|\d+.*)$"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_PHASE = re.compile(r"^([一二三四五六七八九十\d]+|[A-Za-z])[期区座栋地块]+$")
 
 COMPANY_SUFFIXES = (
     "股份有限公司", "有限责任公司", "有限公司", "集团股份", "控股集团", "集团", "控股", "股份", "公司",
@@ -53,16 +54,19 @@ def clean_name(raw: str) -> CleanName:
     text = unicodedata.normalize("NFKC", raw or "").strip()
     aliases: list[str] = []
     notes: list[str] = []
+    phases: list[str] = []
     for inner in _BRACKETS.findall(text):
         inner = inner.strip()
         if not inner:
             continue
-        if _NOTE.match(inner) or len(_CJK.findall(inner)) < 2:
+        if _PHASE.match(inner):  # 金科城（二期） is the phase 金科城二期, a project of its own
+            phases.append(inner)
+        elif _NOTE.match(inner) or len(_CJK.findall(inner)) < 2:
             notes.append(inner)
         else:
             aliases.append(inner)
     core = _BRACKETS.sub("", text).strip()
-    core = core.strip("“”\"'「」『』《》")
+    core = core.strip("“”\"'「」『』《》") + "".join(phases)
     if not core and aliases:
         core, aliases = aliases[0], aliases[1:]
     return CleanName(core=core, aliases=tuple(aliases), notes=tuple(notes))

@@ -29,29 +29,45 @@ def neo4j_info() -> Iterator[dict[str, str] | None]:
     yield from neo4j_server_info()
 
 
-@pytest.fixture(params=BACKENDS)
-def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], GraphStore]]:
-    """A factory of stores over one fresh, empty database of the parametrized backend."""
-    opened: list[GraphStore] = []
-    if request.param == "ladybug":
+def _factory(request: pytest.FixtureRequest, backend: str, path: Path,
+             opened: list[GraphStore]) -> Callable[[], GraphStore]:
+    if backend == "ladybug":
         from loupan.graph.ladybug_store import LadybugStore
 
         def make() -> GraphStore:
             for s in opened:  # one writer at a time, as in production
                 s.close()
             opened.clear()
-            opened.append(LadybugStore(tmp_path / "store"))
+            opened.append(LadybugStore(path))
             return opened[-1]
-    else:
-        info = request.getfixturevalue("neo4j_info")
-        if info is None:
-            pytest.skip("Neo4j not configured: set LOUPAN_TEST_NEO4J=start or LOUPAN_TEST_NEO4J_URI "
-                        "(CI never skips: there this is an error)")
+        return make
 
-        def make() -> GraphStore:
-            opened.append(new_neo4j_store(info, fresh=not opened))
-            return opened[-1]
-    yield make
+    info = request.getfixturevalue("neo4j_info")
+    if info is None:
+        pytest.skip("Neo4j not configured: set LOUPAN_TEST_NEO4J=start or LOUPAN_TEST_NEO4J_URI "
+                    "(CI never skips: there this is an error)")
+
+    def make_neo4j() -> GraphStore:
+        opened.append(new_neo4j_store(info, fresh=not opened))
+        return opened[-1]
+    return make_neo4j
+
+
+@pytest.fixture(params=BACKENDS)
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], GraphStore]]:
+    """A factory of stores over one fresh, empty database of the parametrized backend."""
+    opened: list[GraphStore] = []
+    yield _factory(request, request.param, tmp_path / "store", opened)
+    for s in opened:
+        s.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    """One fresh store per backend shared by a module's tests (for expensive fills)."""
+    opened: list[GraphStore] = []
+    store = _factory(request, request.param, tmp_path_factory.mktemp("store"), opened)()
+    yield store
     for s in opened:
         s.close()
 
