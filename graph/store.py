@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from types import ModuleType
 from typing import Any, Literal, TypeVar
 
+from loupan.graph.audit import Change, Judgement
 from loupan.graph.model import Edge, EdgeRow, Node, NodeRow
 
 Direction = Literal["out", "in", "both"]
@@ -179,3 +180,19 @@ class GraphStore(ABC):
         """A number that grows with every write: caches derived from the store compare it."""
         rows = self.read(self.dialect.generation())
         return int(rows[0]["value"]) if rows else 0
+
+    # -- audit and judgements ----------------------------------------------------------------
+    def record_changes(self, changes: Sequence[Change]) -> None:
+        if changes:
+            self._write_batch([self.dialect.record_changes([c.params() for c in changes])])
+
+    def changes(self, target: str | None = None, skip: int = 0, limit: int = 100) -> list[Change]:
+        return [Change.from_record(r) for r in self.read(self.dialect.changes(target, skip, limit))]
+
+    def record_judgements(self, judgements: Sequence[Judgement]) -> None:
+        if judgements:
+            self._write_batch([self.dialect.record_judgements([j.params() for j in judgements])])
+
+    def judgements(self, ids: Sequence[str] = ()) -> list[Judgement]:
+        """Every judgement touching any of ``ids`` (all when empty), oldest first."""
+        return [Judgement.from_record(r) for r in self.read(self.dialect.judgements(list(ids)))]

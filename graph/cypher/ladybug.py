@@ -19,6 +19,10 @@ SCHEMA = [
     "CREATE REL TABLE IF NOT EXISTS REL(FROM Entity TO Entity, id STRING, type STRING, attrs STRING, "
     "sources STRING[])",
     "CREATE NODE TABLE IF NOT EXISTS Meta(key STRING, value INT64, text STRING, PRIMARY KEY(key))",
+    "CREATE NODE TABLE IF NOT EXISTS Change(id STRING, at STRING, who STRING, action STRING, targets STRING[], "
+    "reason STRING, payload STRING, PRIMARY KEY(id))",
+    "CREATE NODE TABLE IF NOT EXISTS Judgement(id STRING, a STRING, b STRING, decision STRING, at STRING, "
+    "who STRING, reason STRING, score DOUBLE, features STRING, PRIMARY KEY(id))",
 ]
 
 NODE_RETURN = ("n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, n.aliases AS aliases, "
@@ -145,3 +149,31 @@ def bump_generation() -> Query:
 
 def generation() -> Query:
     return "MATCH (m:Meta {key: 'generation'}) RETURN m.value AS value", {}
+
+
+CHANGE_RETURN = ("c.id AS id, c.at AS at, c.who AS who, c.action AS action, c.targets AS targets, "
+                 "c.reason AS reason, c.payload AS payload")
+JUDGEMENT_RETURN = ("j.id AS id, j.a AS a, j.b AS b, j.decision AS decision, j.at AS at, j.who AS who, "
+                    "j.reason AS reason, j.score AS score, j.features AS features")
+
+
+def record_changes(rows: list[dict[str, Any]]) -> Query:
+    return ("UNWIND $rows AS r MERGE (c:Change {id: r.id}) SET c.at = r.at, c.who = r.who, c.action = r.action, "
+            "c.targets = r.targets, c.reason = r.reason, c.payload = r.payload", {"rows": rows})
+
+
+def changes(target: str | None, skip: int, limit: int) -> Query:
+    where = "WHERE list_contains(c.targets, $target) " if target else ""
+    return (f"MATCH (c:Change) {where}RETURN {CHANGE_RETURN} ORDER BY c.at DESC, c.id SKIP $skip LIMIT $limit",
+            {"skip": skip, "limit": limit, **({"target": target} if target else {})})
+
+
+def record_judgements(rows: list[dict[str, Any]]) -> Query:
+    return ("UNWIND $rows AS r MERGE (j:Judgement {id: r.id}) SET j.a = r.a, j.b = r.b, j.decision = r.decision, "
+            "j.at = r.at, j.who = r.who, j.reason = r.reason, j.score = r.score, j.features = r.features",
+            {"rows": rows})
+
+
+def judgements(ids: list[str]) -> Query:
+    where = "WHERE j.a IN $ids OR j.b IN $ids " if ids else ""
+    return f"MATCH (j:Judgement) {where}RETURN {JUDGEMENT_RETURN} ORDER BY j.at, j.id", {"ids": ids}

@@ -147,3 +147,18 @@ def test_unknown_relationship_type_is_refused(store: GraphStore) -> None:
 
     with pytest.raises(ValueError, match="unknown relationship type"):
         checked_type("DROP")
+
+
+def test_changes_and_judgements_are_kept(store: GraphStore) -> None:
+    from loupan.graph.audit import Change, Judgement
+
+    store.record_changes([Change("add_alias", ["Developer:恒大"], "editor:alice", "常用简称", {"alias": "恒大"})])
+    store.record_judgements([Judgement("Developer:b", "Developer:a", "not_same", "editor:alice", "不同公司", 71.5,
+                                       {"name": 71.5})])
+    (change,) = store.changes("Developer:恒大")
+    assert (change.action, change.who, change.payload) == ("add_alias", "editor:alice", {"alias": "恒大"})
+    assert store.changes("Developer:other") == []
+    (j,) = store.judgements(["Developer:a"])
+    assert (j.a, j.b, j.decision, j.score, j.features) == ("Developer:a", "Developer:b", "not_same", 71.5, {"name": 71.5})
+    with pytest.raises(ValueError, match="decision must be one of"):
+        Judgement("x", "y", "maybe", "w", "r")
