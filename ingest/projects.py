@@ -1,0 +1,113 @@
+"""Housing projects: brand-prefixed names, names before 项目/小区/楼盘, lists, strong name suffixes."""
+
+from __future__ import annotations
+
+import re
+
+from .core import Doc, Span
+from .lexicon import DEVELOPER_BRANDS, PROJECT_GENERIC, PROJECT_HEAD_SUFFIXES, PROJECT_LAST_CHARS, WEAK_BRANDS
+from .orgs import scan_back
+from .text import is_cjk
+
+_HEAD_RE = re.compile(r"(?:等(?:[0-9一二三四五六七八九十百余几数多]+)?个?)?(项目|小区|楼盘)")
+_BRAND_RE = re.compile("|".join(re.escape(b) for b in sorted(DEVELOPER_BRANDS, key=len, reverse=True)))
+_STRONG_RE = re.compile(r"(花园|花苑|家园|公馆|华庭|名邸|山庄|苑)")
+_STOPS = (
+    "在", "的", "为", "类", "是", "和", "与", "及", "对", "将", "该", "由", "把", "了", "到", "来到", "着", "属",
+    "项目", "小区", "楼盘", "个", "等", "从", "向", "于", "有", "即", "也", "均", "都", "还", "批次",
+)
+_FORWARD_STOPS = ("项目", "小区", "楼盘", "的", "也", "在", "已", "等", "是", "和", "与", "及", "业主", "工地", "售楼", "现场", "位于", "于", "将", "被", "从", "停工", "复工", "延期", "交房", "交付", "烂尾")
+_GENERIC_WHOLE = {"新", "老", "旧", "同", "好", "大", "该", "本", "此", "各", "首个", "重大"}
+
+
+def generic(x: str) -> bool:
+    if x in _GENERIC_WHOLE or len(x) < 2:
+        return True
+    if any(ch.isdigit() for ch in x):
+        return True
+    return any(g in x for g in PROJECT_GENERIC if len(g) >= 2) or x[:1] in "该本此各"
+
+
+def _core_key(doc: Doc, s: int, e: int) -> tuple[int, str]:
+    """Skip a leading place inside a project name (闽侯奥莱 → 奥莱)."""
+    p = doc.covered(s, {"Place"})
+    if p is not None and p.start == s and p.end < e:
+        return p.end, doc.t[p.end : e]
+    return s, doc.t[s:e]
+
+
+def _add_project(doc: Doc, s: int, e: int, head_end: int | None = None) -> bool:
+    t = doc.t
+    cs, core = _core_key(doc, s, e)
+    if generic(core):
+        return False
+    end = e
+    if len(core) <= 2 and head_end is not None:
+        end = head_end  # a two-character name is not a name without 项目: 奥莱项目
+    name = t[s:end]
+    for sp in doc.spans:
+        if sp.type == "Place" and s <= sp.start and sp.end <= e and sp.start > s:
+            return False  # a place inside a name that does not start with it: not a project
+    doc.remove_inside(s, end, {"Place"}) if cs == s else None
+    return doc.add(Span(s, end, "Project", "proj:" + core, name, {}))
+
+
+def find_projects(doc: Doc) -> None:
+    _brand_projects(doc)
+    t = doc.t
+    for m in _HEAD_RE.finditer(t):
+        hs = m.start()
+        if doc.covered(hs - 1, {"Project"}) is not None:
+            continue
+        listed = m.group().startswith("等")
+        s = scan_back(t, hs, 12, _STOPS, allow="·")
+        if hs - s < 2:
+            continue
+        if doc.covered(s) is not None and doc.covered(s, {"Place"}) is None:
+            continue
+        ok = _add_project(doc, s, hs, None if listed else m.end())
+        # the other items of a list: A、B、C等项目 / A、B项目
+        if not ok:
+            continue
+        pos = s
+        while pos >= 2 and t[pos - 1] == "、":
+            ps = scan_back(t, pos - 1, 12, _STOPS)
+            if pos - 1 - ps < 2 or not _add_project(doc, ps, pos - 1):
+                break
+            pos = ps
+    for m in _STRONG_RE.finditer(t):
+        e = m.end()
+        if doc.covered(m.start()) is not None:
+            continue
+        s = scan_back(t, m.start(), 5, _STOPS)
+        if m.start() - s < 1 or e - s < 3:
+            continue
+        prev = t[s - 1 : s]
+        if prev and is_cjk(prev) and not any(t.startswith(w, s - len(w)) for w in _STOPS):
+            continue
+        _add_project(doc, s, e)
+
+
+def _brand_projects(doc: Doc) -> None:
+    t = doc.t
+    for m in _BRAND_RE.finditer(t):
+        s, be = m.start(), m.end()
+        if doc.covered(s) is not None:
+            continue
+        e = be
+        while e < len(t) and is_cjk(t[e]) and e - be < 8 and not t.startswith(_FORWARD_STOPS, e):
+            e += 1
+        if e - be < 2:
+            continue
+        strong = t.startswith(("项目", "小区", "楼盘"), e)
+        tail = t[be:e]
+        if not strong and not (tail.endswith(PROJECT_HEAD_SUFFIXES) or tail[-1] in PROJECT_LAST_CHARS):
+            continue
+        if m.group() in WEAK_BRANDS and not strong:
+            continue
+        if any(w in tail for w in ("集团", "地产", "公司", "控股", "置业")):
+            continue
+        name = t[s:e]
+        # a longer name that ends with a name already known is that project (融创春风十里云澜苑)
+        if doc.add(Span(s, e, "Project", "proj:" + name, name, {"brand": m.group()})):
+            doc.add(Span(s, be, "Developer", "brand:" + m.group(), m.group(), {"brand": True}))
