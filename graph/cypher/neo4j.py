@@ -1,0 +1,256 @@
+"""The Neo4j 5 dialect.
+
+Nodes carry the label ``Entity`` plus their type labels (``:Entity:Person:Official``) and the same
+properties as in the embedded store; relationships use their real types (``DEVELOPS``, …) with the
+properties ``id``, ``type``, ``attrs`` and ``sources``. Labels and relationship types cannot be
+parameters, so writes are grouped by label set / relationship type and every identifier written into
+the text is checked against ``schema/model.json`` first. Every value is a parameter.
+
+What shapes this file:
+
+- Neo4j has no ``list_distinct``: union-without-duplicates is a ``reduce`` (first-seen order kept).
+- Relationship property indexes are per type, so a look-up of edges by id is a ``UNION ALL`` over
+  the known types, each branch an index seek.
+- The generation counter lives on ``(:LoupanMeta {key: 'generation'})``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from loupan.graph.cypher import checked_label, checked_type
+from loupan.graph.model import node_labels, relationship_types
+
+Query = tuple[str, dict[str, Any]]
+
+NODE_RETURN = ("n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, n.aliases AS aliases, "
+               "n.key AS key, n.code AS code, n.level AS level, n.date AS date, n.attrs AS attrs")
+# Look-ups by id name the index they seek: right after a bulk delete the planner's statistics can
+# claim an empty database, and a plan made then (and cached) would scan.
+SEEK_N = "USING INDEX SEEK n:Entity(id)"
+EDGE_RETURN = "e.id AS id, type(e) AS type, a.id AS source, b.id AS target, e.attrs AS attrs, e.sources AS sources"
+
+
+def _distinct(expr: str) -> str:
+    """A Cypher expression: the list ``expr`` without duplicates, first-seen order kept."""
+    return f"reduce(acc = [], x IN {expr} | CASE WHEN x IN acc THEN acc ELSE acc + x END)"
+
+
+@cache
+def _schema_statements() -> tuple[str, ...]:
+    text = resources.files("loupan.schema").joinpath("constraints.cypher").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
+    return tuple(s.strip() for s in "\n".join(lines).split(";") if s.strip())
+
+
+def schema() -> list[str]:
+    """The statements of ``schema/constraints.cypher``; each is idempotent (``IF NOT EXISTS``)."""
+    return list(_schema_statements())
+
+
+# -- writes ------------------------------------------------------------------------------------
+
+def _label_set(labels: list[str]) -> str:
+    return "".join(f":{checked_label(label)}" for label in sorted(set(labels)))
+
+
+def upsert_nodes(rows: list[dict[str, Any]]) -> list[Query]:
+    """One ``UNWIND … MERGE`` per label set, merged on ``Entity.id``.
+
+    On a match: the longest name wins and the other goes to the aliases; aliases and labels are
+    unions; empty key/code/level/date are filled; attrs are replaced only by a non-empty object.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(_label_set(row["labels"]), []).append(row)
+    queries = []
+    for labels, group in groups.items():
+        queries.append((
+            "UNWIND $rows AS r MERGE (n:Entity {id: r.id}) "
+            "ON CREATE SET n.type = r.type, n.labels = r.labels, n.name = r.name, n.aliases = r.aliases, "
+            "n.key = r.key, n.code = r.code, n.level = r.level, n.date = r.date, n.attrs = r.attrs "
+            "ON MATCH SET "
+            "n.aliases = [x IN " + _distinct(
+                "coalesce(n.aliases, []) + r.aliases + [CASE WHEN size(r.name) > size(n.name) "
+                "THEN n.name ELSE r.name END]"
+            ) + " WHERE x <> CASE WHEN size(r.name) > size(n.name) THEN r.name ELSE n.name END], "
+            "n.name = CASE WHEN size(r.name) > size(n.name) THEN r.name ELSE n.name END, "
+            "n.labels = " + _distinct("coalesce(n.labels, []) + r.labels") + ", "
+            "n.key = CASE WHEN coalesce(n.key, '') = '' THEN r.key ELSE n.key END, "
+            "n.code = CASE WHEN coalesce(n.code, '') = '' THEN r.code ELSE n.code END, "
+            "n.level = CASE WHEN coalesce(n.level, '') = '' THEN r.level ELSE n.level END, "
+            "n.date = CASE WHEN coalesce(n.date, '') = '' THEN r.date ELSE n.date END, "
+            "n.attrs = CASE WHEN r.attrs = '{}' THEN n.attrs ELSE r.attrs END "
+            f"SET n{labels}",
+            {"rows": group},
+        ))
+    return queries
+
+
+def upsert_edges(rows: list[dict[str, Any]]) -> list[Query]:
+    """One ``UNWIND … MERGE`` per relationship type; edges whose ends do not exist are skipped."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(checked_type(row["type"]), []).append(row)
+    return [(
+        "UNWIND $rows AS r MATCH (a:Entity {id: r.source}) USING INDEX SEEK a:Entity(id) "
+        "MATCH (b:Entity {id: r.target}) USING INDEX SEEK b:Entity(id) "
+        f"MERGE (a)-[e:{rel_type} {{id: r.id}}]->(b) "
+        "ON CREATE SET e.type = r.type, e.attrs = r.attrs, e.sources = r.sources "
+        "ON MATCH SET e.sources = " + _distinct("coalesce(e.sources, []) + r.sources") + ", "
+        "e.attrs = CASE WHEN r.attrs = '{}' THEN e.attrs ELSE r.attrs END",
+        {"rows": group},
+    ) for rel_type, group in groups.items()]
+
+
+def _edges_by_id(ids_param: str, returns: str = "e, a, b") -> str:
+    """A ``CALL {}`` binding ``e`` (and its ends) for every edge whose id is in ``$<ids_param>``.
+
+    Relationship indexes are per type, hence one index-seeking branch per known type.
+    """
+    branches = [
+        f"MATCH (a:Entity)-[e:{checked_type(t)}]->(b:Entity) USING INDEX SEEK e:{checked_type(t)}(id) "
+        f"WHERE e.id IN ${ids_param} RETURN {returns}"
+        for t in relationship_types()
+    ]
+    return "CALL () { " + " UNION ALL ".join(branches) + " }"
+
+
+def delete_nodes(ids: list[str]) -> Query:
+    return f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids DETACH DELETE n", {"ids": ids}
+
+
+def delete_edges(ids: list[str]) -> Query:
+    return f"{_edges_by_id('ids', 'e')} DELETE e", {"ids": ids}
+
+
+def set_edge_sources(rows: list[dict[str, Any]]) -> Query:
+    return (f"{_edges_by_id('ids', 'e')} SET e.sources = $sources[e.id]",
+            {"ids": [r["id"] for r in rows], "sources": {r["id"]: r["sources"] for r in rows}})
+
+
+def bump_generation() -> Query:
+    return ("MERGE (m:LoupanMeta {key: 'generation'}) ON CREATE SET m.value = 1 "
+            "ON MATCH SET m.value = m.value + 1", {})
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+def get_nodes(ids: list[str]) -> Query:
+    return f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {NODE_RETURN}", {"ids": ids}
+
+
+def _node_filter(types: list[str] | None, code_prefixes: list[str] | None) -> tuple[str, dict[str, Any]]:
+    """Types become label predicates (a type outside the vocabulary matches nothing, as in the
+    embedded store); each code prefix is its own ``STARTS WITH`` so the code index can serve it."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if types:
+        known = sorted({checked_label(t) for t in types if t in node_labels()})
+        where.append("(" + " OR ".join(f"n:{t}" for t in known) + ")" if known else "false")
+    if code_prefixes:
+        where.append("(" + " OR ".join(f"n.code STARTS WITH $p{i}" for i in range(len(code_prefixes))) + ")")
+        params.update({f"p{i}": p for i, p in enumerate(code_prefixes)})
+    return ("WHERE " + " AND ".join(where) if where else ""), params
+
+
+def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int) -> Query:
+    where, params = _node_filter(types, code_prefixes)
+    return (f"MATCH (n:Entity) {where} RETURN {NODE_RETURN} ORDER BY n.id SKIP $skip LIMIT $limit",
+            {**params, "skip": skip, "limit": limit})
+
+
+def count_nodes(types: list[str] | None, code_prefixes: list[str] | None) -> Query:
+    where, params = _node_filter(types, code_prefixes)
+    return f"MATCH (n:Entity) {where} RETURN count(n) AS c", params
+
+
+def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
+    """Edges touching ``ids``: an index seek on ``Entity.id`` per id, then an expand."""
+    rel = "e"
+    never = ""
+    if types:
+        known = sorted({checked_type(t) for t in types if t in relationship_types()})
+        if known:
+            rel = "e:" + "|".join(known)
+        else:
+            never = " AND false"
+    pattern = {"out": f"(x:Entity)-[{rel}]->()", "in": f"(x:Entity)<-[{rel}]-()",
+               "both": f"(x:Entity)-[{rel}]-()"}[direction]
+    return (f"MATCH {pattern} USING INDEX SEEK x:Entity(id) WHERE x.id IN $ids{never} WITH DISTINCT e "
+            f"WITH e, startNode(e) AS a, endNode(e) AS b RETURN {EDGE_RETURN} ORDER BY e.id", {"ids": ids})
+
+
+def get_edges(ids: list[str]) -> Query:
+    return f"{_edges_by_id('ids')} RETURN {EDGE_RETURN}", {"ids": ids}
+
+
+def shortest_paths(source: str, target: str, max_hops: int, limit: int) -> Query:
+    hops = int(max_hops)  # an integer bound is part of the pattern syntax, not a value
+    if hops < 1:
+        raise ValueError(f"max_hops must be at least 1, got {max_hops!r}")
+    return (
+        "MATCH (a:Entity {id: $source}) USING INDEX SEEK a:Entity(id) "
+        "MATCH (b:Entity {id: $target}) USING INDEX SEEK b:Entity(id) "
+        f"MATCH p = allShortestPaths((a)-[*1..{hops}]-(b)) "
+        "WITH [r IN relationships(p) | r.id] AS edges RETURN edges ORDER BY edges LIMIT $limit",
+        {"source": source, "target": target, "limit": limit},
+    )
+
+
+def name_rows(skip: int, limit: int) -> Query:
+    return ("MATCH (n:Entity) RETURN n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, "
+            "n.aliases AS aliases, n.code AS code ORDER BY n.id SKIP $skip LIMIT $limit",
+            {"skip": skip, "limit": limit})
+
+
+def all_edges(skip: int, limit: int) -> Query:
+    return (f"MATCH (a:Entity)-[e]->(b:Entity) RETURN {EDGE_RETURN} ORDER BY e.id SKIP $skip LIMIT $limit",
+            {"skip": skip, "limit": limit})
+
+
+def count_all() -> list[Query]:
+    # Both answered from the count store; every relationship in the database joins two Entities.
+    return [("MATCH (n:Entity) RETURN count(n) AS c", {}),
+            ("MATCH ()-[e]->() RETURN count(e) AS c", {})]
+
+
+def generation() -> Query:
+    return "MATCH (m:LoupanMeta {key: 'generation'}) RETURN m.value AS value", {}
+
+
+# -- audit trail and judgements (beside the graph, never Entities) ------------------------------
+
+CHANGE_RETURN = ("c.id AS id, c.at AS at, c.who AS who, c.action AS action, c.targets AS targets, "
+                 "c.reason AS reason, c.payload AS payload")
+JUDGEMENT_RETURN = ("j.id AS id, j.a AS a, j.b AS b, j.decision AS decision, j.at AS at, j.who AS who, "
+                    "j.reason AS reason, j.score AS score, j.features AS features")
+
+
+def record_changes(rows: list[dict[str, Any]]) -> Query:
+    return ("UNWIND $rows AS r MERGE (c:LoupanChange {id: r.id}) SET c.at = r.at, c.who = r.who, "
+            "c.action = r.action, c.targets = r.targets, c.reason = r.reason, c.payload = r.payload",
+            {"rows": rows})
+
+
+def changes(target: str | None, skip: int, limit: int) -> Query:
+    where = "WHERE $target IN c.targets " if target else ""
+    return (f"MATCH (c:LoupanChange) {where}RETURN {CHANGE_RETURN} ORDER BY c.at DESC, c.id SKIP $skip LIMIT $limit",
+            {"skip": skip, "limit": limit, **({"target": target} if target else {})})
+
+
+def record_judgements(rows: list[dict[str, Any]]) -> Query:
+    return ("UNWIND $rows AS r MERGE (j:LoupanJudgement {id: r.id}) SET j.a = r.a, j.b = r.b, "
+            "j.decision = r.decision, j.at = r.at, j.who = r.who, j.reason = r.reason, j.score = r.score, "
+            "j.features = r.features", {"rows": rows})
+
+
+def judgements(ids: list[str]) -> Query:
+    if not ids:
+        return f"MATCH (j:LoupanJudgement) RETURN {JUDGEMENT_RETURN} ORDER BY j.at, j.id", {}
+    # two index seeks (on a and on b) rather than one scan with an OR
+    return ("CALL () { MATCH (j:LoupanJudgement) USING INDEX SEEK j:LoupanJudgement(a) WHERE j.a IN $ids RETURN j "
+            "UNION MATCH (j:LoupanJudgement) USING INDEX SEEK j:LoupanJudgement(b) WHERE j.b IN $ids RETURN j } "
+            f"RETURN {JUDGEMENT_RETURN} ORDER BY j.at, j.id", {"ids": ids})

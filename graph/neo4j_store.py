@@ -1,0 +1,153 @@
+"""The production store: a Neo4j 5 server, a cluster or Aura, through the official driver.
+
+``bolt://host:7687`` talks to one server; ``neo4j://host:7687`` (or ``neo4j+s://…`` for Aura) routes
+reads to followers and writes to the leader, with no other change. Writes run as managed
+transactions (retried on transient errors: leader switch, deadlock); reads and writes share the
+driver's bookmark manager, so a read after a write sees it even on another cluster member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import neo4j
+from neo4j import exceptions as nex
+
+from loupan.errors import ConfigError, StoreError, StoreUnavailable
+from loupan.graph.cypher import neo4j as dialect
+from loupan.graph.store import DEFAULT_BATCH_SIZE, GraphStore, Query
+
+T = TypeVar("T")
+
+INDEX_WAIT_SECONDS = 300
+SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+URI_HELP = ("use bolt://host:7687 for one server, neo4j://host:7687 for a cluster, "
+            "neo4j+s://<id>.databases.neo4j.io for Aura")
+
+
+def _public_uri(uri: str) -> str:
+    """The URI without any credentials someone put into it."""
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc).geturl()
+
+
+class Neo4jStore(GraphStore):
+    dialect = dialect
+    name = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, database: str | None = None, *,
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        super().__init__(batch_size)
+        self.uri = _public_uri(uri)
+        self.user = user
+        self.database = database or None
+        parts = urlsplit(uri)
+        if parts.scheme not in SCHEMES:
+            raise ConfigError(f"LOUPAN_NEO4J_URI {self.uri!r} is not a Bolt URI: {URI_HELP}")
+        if parts.username is not None or parts.password is not None:
+            raise ConfigError(f"LOUPAN_NEO4J_URI {self.uri!r} carries credentials: drop them from the URI "
+                              "and set LOUPAN_NEO4J_USER and LOUPAN_NEO4J_PASSWORD")
+        if parts.path not in ("", "/") or parts.fragment:
+            raise ConfigError(f"LOUPAN_NEO4J_URI {self.uri!r} has a path; the database is chosen with "
+                              f"LOUPAN_NEO4J_DATABASE: {URI_HELP}")
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                uri, auth=(user, password),
+                # "no such label/property yet" on an empty database is expected, not worth a log line
+                notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
+            )
+        except (ValueError, nex.ConfigurationError) as e:
+            raise ConfigError(
+                f"LOUPAN_NEO4J_URI {self.uri!r} is not a usable Neo4j URI ({e}): {URI_HELP}"
+            ) from e
+        self._bookmarks = self._driver.execute_query_bookmark_manager
+        try:
+            self._call(self._driver.verify_connectivity)
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # -- error mapping -----------------------------------------------------------------------
+    def _where(self) -> str:
+        db = f", database {self.database!r}" if self.database else ""
+        return f"Neo4j at {self.uri}{db}"
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``, turning driver errors into loupan errors that say where and what to do."""
+        try:
+            return fn()
+        except nex.AuthError as e:
+            raise StoreUnavailable(
+                f"{self._where()} refused the credentials of user {self.user!r} ({e.message}); "
+                "check LOUPAN_NEO4J_USER and LOUPAN_NEO4J_PASSWORD"
+            ) from e
+        except nex.ServiceUnavailable as e:
+            raise StoreUnavailable(
+                f"cannot reach {self._where()}: {e}. Check that the server is running and that "
+                "LOUPAN_NEO4J_URI names it (bolt:// for one server, neo4j:// for a cluster or Aura)"
+            ) from e
+        except (nex.SessionExpired, nex.TransientError) as e:
+            raise StoreUnavailable(
+                f"{self._where()} stayed unavailable through the driver's retries: {e}. Try again later"
+            ) from e
+        except nex.Neo4jError as e:
+            if e.code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise StoreUnavailable(
+                    f"{self._where()} has no such database: {e.message}. Create it, or fix or unset "
+                    "LOUPAN_NEO4J_DATABASE (unset: the user's home database)"
+                ) from e
+            raise StoreError(f"{self._where()} failed a query: {e.code}: {e.message}") from e
+        except nex.DriverError as e:
+            raise StoreError(f"the Neo4j driver failed talking to {self._where()}: {e}") from e
+
+    # -- primitives --------------------------------------------------------------------------
+    def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        def run() -> list[dict[str, Any]]:
+            records, _, _ = self._driver.execute_query(
+                neo4j.Query(query), params, routing_=neo4j.RoutingControl.READ, database_=self.database,
+            )
+            return [dict(r) for r in records]
+
+        return self._call(run)
+
+    def _write_batch(self, queries: Sequence[Query]) -> None:
+        self.round_trips += len(queries)
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for text, params in queries:
+                tx.run(text, params).consume()
+
+        def run() -> None:
+            with self._driver.session(database=self.database, bookmark_manager=self._bookmarks) as session:
+                session.execute_write(work)
+
+        self._call(run)
+
+    def explain(self, query: Query) -> dict[str, Any]:
+        """The plan Neo4j would run for ``query``, without running it (to check index use)."""
+        text, params = query
+
+        def run() -> dict[str, Any]:
+            _, summary, _ = self._driver.execute_query(
+                neo4j.Query("EXPLAIN " + text), params, routing_=neo4j.RoutingControl.READ,
+                database_=self.database,
+            )
+            return dict(summary.plan or {})
+
+        self.round_trips += 1
+        return self._call(run)
+
+    def apply_schema(self) -> None:
+        """Create the constraints and indexes if missing, then wait until they are online: the
+        planner only uses online indexes."""
+        super().apply_schema()
+        self._write_batch([("CALL db.awaitIndexes($seconds)", {"seconds": INDEX_WAIT_SECONDS})])
+
+    def close(self) -> None:
+        self._driver.close()

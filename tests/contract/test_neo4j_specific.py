@@ -1,0 +1,246 @@
+"""What only the Neo4j backend has: its generated Cypher, its schema and index use, routing URIs,
+error messages, batching. The shared behaviour is in the contract suite; these complete it."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from loupan.errors import ConfigError, StoreUnavailable
+from loupan.graph.cypher import neo4j as dialect
+from loupan.graph.model import EdgeRow, NodeRow, Source, relationship_types
+from loupan.graph.neo4j_store import Neo4jStore
+
+from ..neo4j_fixture import new_neo4j_store
+
+# -- generated Cypher (no server needed) ------------------------------------------------------
+
+
+def test_writes_are_grouped_by_label_set_with_literal_labels_and_parameter_values() -> None:
+    rows = [NodeRow(id="o1", type="Official", name="张三", labels=["Person"]).params(),
+            NodeRow(id="d1", type="Developer", name="恒大").params(),
+            NodeRow(id="o2", type="Person", name="李四", labels=["Official"]).params()]
+    queries = dialect.upsert_nodes(rows)
+    assert len(queries) == 2
+    by_labels = {re.search(r"SET n((?::\w+)+)$", text).group(1): params for text, params in queries}  # type: ignore[union-attr]
+    assert [r["id"] for r in by_labels[":Official:Person"]["rows"]] == ["o1", "o2"]
+    assert [r["id"] for r in by_labels[":Developer"]["rows"]] == ["d1"]
+    for text, _ in queries:
+        assert "张三" not in text and "李四" not in text and "恒大" not in text
+        assert text.startswith("UNWIND $rows AS r MERGE (n:Entity {id: r.id}) ON CREATE SET")
+        assert "ON MATCH SET" in text
+
+
+def test_edge_writes_are_grouped_by_relationship_type() -> None:
+    rows = [EdgeRow("DEVELOPS", "d1", "p1").params(), EdgeRow("HANDLES", "t1", "p1").params(),
+            EdgeRow("DEVELOPS", "d2", "p1").params()]
+    texts = dict(dialect.upsert_edges(rows))
+    assert len(texts) == 2
+    develops = next(p for t, p in texts.items() if "[e:DEVELOPS {id: r.id}]" in t)
+    assert [r["source"] for r in develops["rows"]] == ["d1", "d2"]
+
+
+@pytest.mark.parametrize("bad", ["Person`) DETACH DELETE (x", "person", "Person:Official", ""])
+def test_identifiers_outside_the_vocabulary_never_reach_the_text(bad: str) -> None:
+    with pytest.raises(ValueError, match="unknown node label"):
+        dialect.upsert_nodes([{**NodeRow(id="x", type="Person", name="x").params(), "labels": [bad]}])
+    with pytest.raises(ValueError, match="unknown relationship type"):
+        dialect.upsert_edges([{**EdgeRow("DEVELOPS", "a", "b").params(), "type": bad}])
+    # in read filters an unknown type matches nothing, as in the embedded store, and is not written
+    for text, _ in (dialect.list_nodes([bad], None, 0, 10), dialect.edges_of(["a"], [bad], "both")):
+        assert bad not in text if bad else "false" in text
+
+
+def test_schema_is_idempotent_and_covers_every_relationship_type() -> None:
+    statements = dialect.schema()
+    assert statements and all("IF NOT EXISTS" in s for s in statements)
+    assert any(re.search(r"FOR \(n:Entity\) REQUIRE n\.id IS UNIQUE", s) for s in statements)
+    assert any("LoupanMeta" in s and "IS UNIQUE" in s for s in statements)
+    for prop in ("type", "code", "name"):
+        assert any(re.search(rf"INDEX \w+ IF NOT EXISTS FOR \(n:Entity\) ON \(n\.{prop}\)$", s) for s in statements)
+    fulltext = [s for s in statements if "FULLTEXT" in s]
+    assert len(fulltext) == 1 and "[n.name, n.aliases]" in fulltext[0] and "'cjk'" in fulltext[0]
+    for rel_type in relationship_types():
+        assert any(f"FOR ()-[e:{rel_type}]-() ON (e.id)" in s for s in statements), rel_type
+
+
+def test_shortest_paths_bound_is_an_integer_in_the_pattern() -> None:
+    text, params = dialect.shortest_paths("a", "b", 3, 5)
+    assert "allShortestPaths((a)-[*1..3]-(b))" in text
+    assert params == {"source": "a", "target": "b", "limit": 5}
+    with pytest.raises(ValueError):
+        dialect.shortest_paths("a", "b", 0, 5)
+
+
+@pytest.mark.parametrize("uri", ["http://localhost:7474", "localhost:7687", "bolt://localhost:7687/path?x=1"])
+def test_a_bad_uri_is_a_config_error(uri: str) -> None:
+    with pytest.raises(ConfigError, match="LOUPAN_NEO4J_URI"):
+        Neo4jStore(uri, "neo4j", "secret-pw")
+
+
+# -- against a server ------------------------------------------------------------------------
+
+server = pytest.mark.neo4j
+
+
+@pytest.fixture
+def info(neo4j_info: dict[str, Any] | None) -> dict[str, Any]:
+    if neo4j_info is None:
+        pytest.skip("Neo4j not configured: set LOUPAN_TEST_NEO4J=start or LOUPAN_TEST_NEO4J_URI")
+    return neo4j_info
+
+
+@pytest.fixture
+def neo(info: dict[str, Any]) -> Iterator[Neo4jStore]:
+    store = new_neo4j_store(info)
+    yield store
+    store.close()
+
+
+def _small_graph(n: int = 60) -> tuple[list[NodeRow], list[EdgeRow]]:
+    nodes = [NodeRow(id=f"dev{i}", type="Developer", name=f"开发商{i}") for i in range(n)]
+    nodes += [NodeRow(id=f"prj{i}", type="Project", name=f"项目{i}", code=f"4101{i:02d}") for i in range(n)]
+    edges = [EdgeRow("DEVELOPS", f"dev{i}", f"prj{i}", [Source("r1", "q")]) for i in range(n)]
+    edges += [EdgeRow("SUBSIDIARY_OF", f"dev{i}", f"dev{(i + 1) % n}") for i in range(n)]
+    return nodes, edges
+
+
+def _operators(plan: dict[str, Any]) -> set[str]:
+    ops = {re.sub(r"[@(].*", "", str(plan.get("operatorType", "")))}
+    for child in plan.get("children", []):
+        ops |= _operators(child)
+    return ops
+
+
+SCANS = {"AllNodesScan", "NodeByLabelScan", "DirectedAllRelationshipsScan", "UndirectedAllRelationshipsScan",
+         "DirectedRelationshipTypeScan", "UndirectedRelationshipTypeScan"}
+
+
+@server
+@pytest.mark.parametrize("name, query, seek", [
+    ("get_nodes", dialect.get_nodes(["dev1", "prj2"]), "NodeUniqueIndexSeek"),
+    ("edges_of out", dialect.edges_of(["dev1"], None, "out"), "NodeUniqueIndexSeek"),
+    ("edges_of in", dialect.edges_of(["prj1"], None, "in"), "NodeUniqueIndexSeek"),
+    ("edges_of both typed", dialect.edges_of(["dev1", "prj1"], ["DEVELOPS"], "both"), "NodeUniqueIndexSeek"),
+    ("get_edges", dialect.get_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
+    ("delete_edges", dialect.delete_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
+    ("shortest_paths", dialect.shortest_paths("dev1", "prj7", 4, 10), "NodeUniqueIndexSeek"),
+    ("delete_nodes", dialect.delete_nodes(["dev1"]), "NodeUniqueIndexSeek"),
+    ("code prefix", dialect.count_nodes(None, ["4101"]), "NodeIndexSeekByRange"),
+])
+def test_lookups_seek_an_index(neo: Neo4jStore, name: str, query: tuple[str, dict[str, Any]], seek: str) -> None:
+    neo.upsert(*_small_graph())
+    ops = _operators(neo.explain(query))
+    assert seek in ops, (name, ops)
+    assert not ops & SCANS, (name, ops)
+
+
+@server
+def test_schema_is_in_place_and_reapplying_it_changes_nothing(neo: Neo4jStore) -> None:
+    def names() -> set[str]:
+        rows = neo.read(("SHOW INDEXES YIELD name, state, type, options", {}))
+        assert all(r["state"] == "ONLINE" for r in rows)
+        return {r["name"] for r in rows}
+
+    before = names()
+    neo.apply_schema()
+    assert names() == before
+    assert {"entity_id", "entity_type", "entity_code", "entity_name", "entity_names", "rel_develops_id"} <= before
+    fulltext = neo.read(("SHOW FULLTEXT INDEXES YIELD name, options WHERE name = 'entity_names' "
+                         "RETURN options.indexConfig['fulltext.analyzer'] AS analyzer", {}))
+    assert fulltext == [{"analyzer": "cjk"}]
+
+
+@server
+def test_fulltext_index_finds_names_and_aliases(neo: Neo4jStore) -> None:
+    neo.upsert([NodeRow(id="dev:evergrande", type="Developer", name="中国恒大集团", aliases=["恒大地产"]),
+                NodeRow(id="dev:country", type="Developer", name="碧桂园控股")])
+    neo.apply_schema()  # waits for the index to catch up
+
+    def hits(text: str) -> list[str]:
+        query = ("CALL db.index.fulltext.queryNodes('entity_names', $q) YIELD node RETURN node.id AS id", {"q": text})
+        return [r["id"] for r in neo.read(query)]
+
+    assert hits("恒大") == ["dev:evergrande"]
+    assert hits("地产") == ["dev:evergrande"]  # only in an alias
+    assert hits("碧桂园") == ["dev:country"]
+
+
+@server
+def test_nodes_carry_entity_and_type_labels_and_edges_their_type(neo: Neo4jStore) -> None:
+    neo.upsert([NodeRow(id="o1", type="Official", name="张三", labels=["Person"]),
+                NodeRow(id="a1", type="Agency", name="郑州市住房保障和房地产管理局")],
+               [EdgeRow("HOLDS_POSITION", "o1", "a1")])
+    rows = neo.read(("MATCH (n:Entity {id: 'o1'})-[e]->(m) RETURN labels(n) AS labels, type(e) AS t, "
+                     "e.type AS prop", {}))
+    assert [{**r, "labels": sorted(r["labels"])} for r in rows] == [
+        {"labels": ["Entity", "Official", "Person"], "t": "HOLDS_POSITION", "prop": "HOLDS_POSITION"}]
+    assert sorted(neo.get_node("o1").labels) == ["Official", "Person"]  # type: ignore[union-attr]
+
+
+@server
+def test_routing_uri_is_accepted(info: dict[str, Any]) -> None:
+    routed = re.sub(r"^bolt(\+s|\+ssc)?://", lambda m: f"neo4j{m.group(1) or ''}://", info["uri"])
+    assert routed.startswith("neo4j")
+    store = new_neo4j_store(info, uri=routed)
+    try:
+        store.upsert([NodeRow(id="p1", type="Project", name="恒大名都")])
+        assert store.get_node("p1").name == "恒大名都"  # type: ignore[union-attr]
+        assert store.counts() == (1, 0)
+    finally:
+        store.close()
+
+
+@server
+def test_wrong_password_is_store_unavailable_naming_the_uri_not_the_password(info: dict[str, Any]) -> None:
+    wrong = "not-the-password-" + "x7q"
+    with pytest.raises(StoreUnavailable) as caught:
+        Neo4jStore(info["uri"], info["user"], wrong, info.get("database"))
+    message = str(caught.value)
+    assert info["uri"] in message
+    assert "LOUPAN_NEO4J_PASSWORD" in message
+    assert wrong not in message and (not info["password"] or info["password"] not in message)
+    assert caught.value.__cause__ is not None
+
+
+@server
+def test_unreachable_server_is_store_unavailable() -> None:
+    with pytest.raises(StoreUnavailable, match=r"(?s)cannot reach Neo4j at bolt://127\.0\.0\.1:9: .*LOUPAN_NEO4J_URI"):
+        Neo4jStore("bolt://127.0.0.1:9", "neo4j", "secret-pw")
+
+
+@pytest.mark.parametrize("uri", ["bolt://neo4j:hunter2-pw@127.0.0.1:9", "neo4j://neo4j:hunter2-pw@127.0.0.1:9"])
+def test_credentials_in_the_uri_are_refused_without_repeating_them(uri: str) -> None:
+    with pytest.raises(ConfigError, match="LOUPAN_NEO4J_PASSWORD") as caught:
+        Neo4jStore(uri, "neo4j", "secret-pw")
+    assert "hunter2-pw" not in str(caught.value) and "127.0.0.1:9" in str(caught.value)
+
+
+@server
+@pytest.mark.parametrize("n, batch", [(25, 10), (30, 10), (7, 1000), (1, 1)])
+def test_writes_are_batched(info: dict[str, Any], n: int, batch: int) -> None:
+    store = new_neo4j_store(info, batch_size=batch)
+    try:
+        nodes = [NodeRow(id=f"p{i}", type="Project", name=f"项目{i}") for i in range(n)]
+        store.upsert(nodes)
+        assert store.round_trips == math.ceil(n / batch) + 1  # + the generation bump
+        store.round_trips = 0
+        store.upsert([], [EdgeRow("PART_OF", f"p{i}", f"p{(i + 1) % n}") for i in range(n)])
+        assert store.round_trips == math.ceil(n / batch) + 1
+        assert store.counts() == (n, n)
+    finally:
+        store.close()
+
+
+@server
+def test_every_write_bumps_the_generation(neo: Neo4jStore) -> None:
+    assert neo.generation() == 0
+    neo.upsert([NodeRow(id="p1", type="Project", name="x")])
+    neo.upsert([NodeRow(id="p1", type="Project", name="x")])
+    neo.delete_nodes(["p1"])
+    assert neo.generation() == 3
+    assert neo.read(("MATCH (m:LoupanMeta) RETURN m.key AS key", {})) == [{"key": "generation"}]
