@@ -15,7 +15,7 @@ NESTS: dict[str, frozenset[str]] = {
     "Policy": frozenset({"Place", "Agency", "TaskForce"}),
     "Event": frozenset({"Place", "Agency", "Project", "Developer", "Policy", "TaskForce"}),
     "Organization": frozenset({"Place"}),
-    "Project": frozenset({"Developer"}),
+    "Project": frozenset({"Developer", "Place"}),
 }
 
 

@@ -15,7 +15,10 @@ _MEETING_STOPS = (
     "于", "上", "为", "是", "开展", "各", "对", "将", "通过", "主持",
 )
 _INSPECT_RE = re.compile("|".join(re.escape(v) for v in INSPECTION_VERBS))
-_HAPPEN_RE = re.compile(r"(?:(?:依法)?(?:裁定)?受理[\u4e00-\u9fff]{0,8}?破产重整(?:一案|案)?)|复工续建|复工|停工")
+_HAPPEN_RE = re.compile(
+    r"(?:(?:裁定)?受理[\u4e00-\u9fff]{0,8}?破产(?:重整|清算)(?:一案|案)?)|复工续建|复工|停工"
+    r"|回复了?(?:业主|网友|网民|群众|购房人)的?(?:留言|诉求|投诉|来信|提问)"
+)
 _PLAN_WORDS = ("计划", "预计", "将于", "拟", "力争", "争取", "确保", "要求", "原定")
 _CLAUSE_END = set(",。;!?\n:")
 
@@ -104,12 +107,15 @@ def _happenings(doc: Doc, dates: list[DateHit]) -> None:
             continue
         d = before[-1]
         gap = t[d.end : s]
-        if "“" in gap or "”" in gap or any(w in t[ss:s] for w in _PLAN_WORDS) or len(gap) > 70:
+        if "“" in gap or "”" in gap or any(w in t[max(ss, d.start - 4) : s] for w in _PLAN_WORDS) or len(gap) > 70:
             continue
         if t.startswith(("复产", "复建"), e):
             continue
         text = t[s:e]
-        kind = "restructuring" if "破产" in text else ("stoppage" if text == "停工" else "restart")
+        if text.startswith("回复"):
+            kind = "response"
+        else:
+            kind = "restructuring" if "破产" in text else ("stoppage" if text == "停工" else "restart")
         doc.add(Span(s, e, "Event", f"{kind}:{d.iso}", text, {"kind": kind, "date": d.iso}))
 
 

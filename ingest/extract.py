@@ -139,6 +139,7 @@ def extract(text: str, *, published: str | None = None, known: KnownNames | None
     policies.find_quotes(doc)
     _known(doc, known)
     orgs.find_outlets(doc)
+    orgs.merge_outlets(doc)
     orgs.find_companies(doc)
     placematch.find_places(doc)
     orgs.find_agencies(doc)
@@ -148,6 +149,7 @@ def extract(text: str, *, published: str | None = None, known: KnownNames | None
     orgs.find_taskforces(doc)
     people.find_people(doc)
     projects.find_projects(doc)
+    projects.nest_projects(doc)
     events.find_events(doc, dates)
     _drop_dangling_towns(doc)
     return _assemble(doc)
@@ -191,14 +193,14 @@ def _assemble(doc: Doc) -> Extraction:
         entities.append(XEntity(eid, first.type, _entity_name(first, spans, doc), mentions, attrs))
     relations: list[XRelation] = []
     seen_rel: set[tuple[str, str, str]] = set()
-    for typ, src, dst, s, e in relate(doc):
+    for typ, src, dst, ev_start, ev_end in relate(doc):
         if src not in ids or dst not in ids or src == dst:
             continue
-        k = (typ, ids[src], ids[dst])
-        if k in seen_rel:
+        rk = (typ, ids[src], ids[dst])
+        if rk in seen_rel:
             continue
-        seen_rel.add(k)
-        relations.append(XRelation(typ, ids[src], ids[dst], Mention(doc.text[s:e], s, e)))
+        seen_rel.add(rk)
+        relations.append(XRelation(typ, ids[src], ids[dst], Mention(doc.text[ev_start:ev_end], ev_start, ev_end)))
     return Extraction(entities, relations)
 
 

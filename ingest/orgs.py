@@ -35,6 +35,8 @@ _STOP_WORDS = (
     "成立", "组建", "设立", "建立", "形成", "各", "该", "其", "由于", "因", "通过", "收到", "联合", "会同", "来到",
 )
 _LEVEL_PREFIX = set("省市县区州镇乡")
+# companies in the trade that do not develop: agents, property managers, consultants
+_NOT_DEVELOPER = ("信息服务", "经纪", "中介", "物业", "咨询", "评估", "代理", "营销", "策划", "估价")
 
 
 def scan_back(t: str, end: int, limit: int, stops: tuple[str, ...] = _STOP_WORDS, *, allow: str = "") -> int:
@@ -65,6 +67,8 @@ def find_outlets(doc: Doc) -> None:
         quoted = t[m.start() - 0 : e + 1].endswith("》")
         if not (after.startswith(OUTLET_CONTEXT_AFTER) or quoted or re.search(r"据[^,。]*$", before2)):
             continue
+        if t[m.start() - 1 : e].endswith(("官网", "门户网", "政务网")):
+            continue
         if doc.covered(m.start(), {"Outlet"}):
             continue
         s = scan_back(t, m.start(), 10, ("据", "另据", "来源", "转自", "转载", "在", "于", "和", "与", "及", "的", "了", "是"), allow="·")
@@ -72,6 +76,17 @@ def find_outlets(doc: Doc) -> None:
             if m.group() in ("网", "报", "新闻") and m.start() - s < 2:
                 continue
             _add_outlet(doc, s, e)
+
+
+def merge_outlets(doc: Doc) -> None:
+    """顶端新闻·河南商报: outlets joined by a middle dot are one outlet."""
+    outs = doc.of_type("Outlet")
+    for a, b in zip(outs, outs[1:], strict=False):
+        if a.end + 1 == b.start and doc.t[a.end] == "·" and a in doc.spans and b in doc.spans:
+            doc.spans.remove(a)
+            doc.spans.remove(b)
+            name = doc.t[a.start : b.end]
+            doc.add(Span(a.start, b.end, "Outlet", "name:" + name, name, {}))
 
 
 def _add_outlet(doc: Doc, s: int, e: int) -> None:
@@ -93,7 +108,7 @@ def find_companies(doc: Doc) -> None:
         if len(core) < 2:
             continue
         is_dev = any(w in core for w in DEVELOPER_WORDS) or any(core.startswith(b) for b in DEVELOPER_BRANDS)
-        if not is_dev:
+        if not is_dev or any(w in core for w in _NOT_DEVELOPER):
             continue
         name = t[s:e]
         attrs: dict[str, Any] = {"core": company_core(name)}
@@ -147,13 +162,12 @@ def company_core(name: str) -> str:
 # --- agencies ---------------------------------------------------------------------------------
 def find_agencies(doc: Doc) -> None:
     t = doc.t
-    places = {p.end: p for p in doc.of_type("Place")}
-    for m in _HEAD_RE.finditer(t):
+    for place in doc.of_type("Place"):
+        m = _HEAD_RE.match(t, place.end)
+        if m is None:
+            continue
         s, e = m.start(), m.end()
         head = m.group()
-        place = places.get(s)
-        if place is None:
-            continue
         if doc.covered(s) is not None and doc.covered(s, {"Policy", "Event", "TaskForce"}) is None:
             # inside a company, outlet or person span
             continue
@@ -161,6 +175,8 @@ def find_agencies(doc: Doc) -> None:
         if head in ("县委", "市委", "区委", "省委", "党委") and t.startswith(("县政府", "市政府", "区政府", "省政府", "政府"), e):
             e2 = e + (3 if t[e] != "政" else 2)
             head, e = t[s:e2], e2
+        if head == "委" and place.name[-1:] not in "市县区省州":
+            continue
         start = place.start
         name = t[start:e]
         canon = HEAD_CANON.get(head, head)
@@ -203,7 +219,7 @@ def find_taskforces(doc: Doc) -> None:
         for sp in doc.spans:
             if sp.start < start < sp.end:
                 start = sp.start
-        if s - start < 2:
+        if s - start < 2 and len(m.group()) < 4:
             continue
         name = t[start:e]
         prefix = t[start:s]

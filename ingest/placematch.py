@@ -17,6 +17,9 @@ from typing import Any, Protocol
 
 import ahocorasick
 
+from loupan.errors import LoupanError
+
+from . import places
 from .core import Doc, Span
 from .text import is_cjk
 
@@ -26,7 +29,7 @@ SHORT_FOLLOWERS: tuple[str, ...] = (
     "全市", "全县", "全区", "全省", "市区", "城区", "中心城区", "主城区", "楼市", "市民", "本地", "当地",
     "等地", "两地", "各地", "警方", "官方", "人大", "政协", "银保监", "省", "市", "县", "区", "州", "盟",
 )
-BOUNDARY_BEFORE = set("在于和与及赴到至从是对据为了的将由向跟同把被让称及或、")
+BOUNDARY_BEFORE = set("在于和与及赴到至从是对据为了的将由向跟同把被让称及或、过")
 TOWN_SUFFIX_RE = re.compile(r"镇|乡|街道")
 ZONE_RE = re.compile(r"([\u4e00-\u9fff]{2})(新区|高新区|经开区)")
 TOWN_BAD = set("的了在和与及是城个各等全该本新有将")
@@ -59,12 +62,8 @@ def load_gazetteer() -> GazetteerLike | None:
     if _override:
         return _override[0]()
     try:
-        from . import places  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    try:
-        return places.gazetteer()  # type: ignore[no-any-return]
-    except Exception:  # the data file may be missing in a partial checkout
+        return places.gazetteer()
+    except (LoupanError, OSError, ValueError):  # no usable data file: extract without places
         return None
 
 
@@ -121,8 +120,11 @@ def _gazetteer_places(doc: Doc, idx: _Index) -> None:
             d = gaz.get(c)
             if d is not None and d.name == h.surface and len(h.surface) >= 3:
                 full_in_text.add(c)
-    mentioned: set[str] = {c for h in hits for c in h.codes}
+    starts: dict[int, list[_Hit]] = {}
+    for h in hits:
+        starts.setdefault(h.start, []).append(h)
     accepted: list[_Hit] = []
+    accepted_codes: set[str] = set()
     hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
     taken_until = -1
     prev_end_codes: dict[int, list[str]] = {}
@@ -131,11 +133,18 @@ def _gazetteer_places(doc: Doc, idx: _Index) -> None:
             continue
         if doc.covered(h.start, {"Developer", "Project", "Outlet", "Person", "Official"}):
             continue
-        code = _choose(doc, gaz, h, full_in_text, mentioned, prev_end_codes)
+        child_codes = {
+            a for nxt in starts.get(h.end, []) for c in nxt.codes for a in _ancestors(gaz, c)
+        }
+        code = _choose(
+            doc, gaz=gaz, h=h, full_in_text=full_in_text, accepted=accepted_codes,
+            prev_end=prev_end_codes, child_codes=child_codes,
+        )
         if code is None:
             continue
         h.code = code
         accepted.append(h)
+        accepted_codes.update([code, *_ancestors(gaz, code)])
         taken_until = h.end
         prev_end_codes[h.end] = [code, *_ancestors(gaz, code)]
     _emit(doc, gaz, accepted)
@@ -143,11 +152,13 @@ def _gazetteer_places(doc: Doc, idx: _Index) -> None:
 
 def _choose(
     doc: Doc,
+    *,
     gaz: GazetteerLike,
     h: _Hit,
     full_in_text: set[str],
-    mentioned: set[str],
+    accepted: set[str],
     prev_end: dict[int, list[str]],
+    child_codes: set[str],
 ) -> str | None:
     t = doc.t
     before_codes = prev_end.get(h.start, [])
@@ -160,7 +171,10 @@ def _choose(
             continue
         anc = _ancestors(gaz, code)
         parent_before = bool(before_codes) and any(a in before_codes for a in anc)
-        anc_in_text = any(a in mentioned and a in full_in_text or a in before_codes for a in anc)
+        anc_in_text = any(a in full_in_text or a in accepted or a in before_codes for a in anc)
+        if code in child_codes:  # 四川遂宁: a province or city right before one of its divisions
+            good.append((3, -_LEVEL_RANK.get(d.level, 3), code))
+            continue
         full = d.name == h.surface
         shared = len(h.codes) > 1
         if full and len(h.surface) >= 3 and not shared:
@@ -203,13 +217,13 @@ def _emit(doc: Doc, gaz: GazetteerLike, hits: list[_Hit]) -> None:
         i += 1
         # provinces stay separate mentions; lower levels chain into the innermost division
         while len(group) > 1 and gaz.get(group[0].code).level == "province":
-            _add_place(doc, gaz, group[0].start, group[0].end, group[0].code, [])
+            _add_place(doc, gaz, group[0].start, group[0].end, code=group[0].code, chain=[])
             group = group[1:]
         last = group[-1]
-        _add_place(doc, gaz, group[0].start, last.end, last.code, [g.code for g in group[:-1]])
+        _add_place(doc, gaz, group[0].start, last.end, code=last.code, chain=[g.code for g in group[:-1]])
 
 
-def _add_place(doc: Doc, gaz: GazetteerLike, start: int, end: int, code: str, chain: list[str]) -> None:
+def _add_place(doc: Doc, gaz: GazetteerLike, start: int, end: int, *, code: str, chain: list[str]) -> None:
     d = gaz.get(code)
     divs = gaz.chain(code)
     province = divs[0].short if divs else ""

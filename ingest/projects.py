@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import jieba.posseg
 
 from .core import Doc, Span
 from .lexicon import DEVELOPER_BRANDS, PROJECT_GENERIC, PROJECT_HEAD_SUFFIXES, PROJECT_LAST_CHARS, WEAK_BRANDS
@@ -28,6 +31,17 @@ def generic(x: str) -> bool:
     return any(g in x for g in PROJECT_GENERIC if len(g) >= 2) or x[:1] in "该本此各"
 
 
+@lru_cache(maxsize=4096)
+def _verbal(x: str) -> bool:
+    """Whether jieba reads the phrase as containing a verb, adverb or adjective (进而引发, 全力推进)."""
+    return any(p.flag[:1] in ("v", "d", "p", "c", "u") and p.flag != "vn" for p in jieba.posseg.cut(x))
+
+
+def _named(core: str) -> bool:
+    """A project name on its own: ends the way estate names end."""
+    return core.endswith(PROJECT_HEAD_SUFFIXES) or core[-1:] in PROJECT_LAST_CHARS
+
+
 def _core_key(doc: Doc, s: int, e: int) -> tuple[int, str]:
     """Skip a leading place inside a project name (闽侯奥莱 → 奥莱)."""
     p = doc.covered(s, {"Place"})
@@ -36,10 +50,13 @@ def _core_key(doc: Doc, s: int, e: int) -> tuple[int, str]:
     return s, doc.t[s:e]
 
 
-def _add_project(doc: Doc, s: int, e: int, head_end: int | None = None) -> bool:
+def _add_project(doc: Doc, s: int, e: int, head_end: int | None = None, *, listed: bool = False) -> bool:
     t = doc.t
     cs, core = _core_key(doc, s, e)
     if generic(core):
+        return False
+    known = any(sp.type == "Project" and sp.key == "proj:" + core for sp in doc.spans)
+    if not (known or listed or cs > s or _named(core)) or (not known and _verbal(core)):
         return False
     end = e
     if len(core) <= 2 and head_end is not None:
@@ -65,14 +82,14 @@ def find_projects(doc: Doc) -> None:
             continue
         if doc.covered(s) is not None and doc.covered(s, {"Place"}) is None:
             continue
-        ok = _add_project(doc, s, hs, None if listed else m.end())
+        ok = _add_project(doc, s, hs, None if listed else m.end(), listed=listed)
         # the other items of a list: A、B、C等项目 / A、B项目
         if not ok:
             continue
         pos = s
         while pos >= 2 and t[pos - 1] == "、":
             ps = scan_back(t, pos - 1, 12, _STOPS)
-            if pos - 1 - ps < 2 or not _add_project(doc, ps, pos - 1):
+            if pos - 1 - ps < 2 or not _add_project(doc, ps, pos - 1, listed=True):
                 break
             pos = ps
     for m in _STRONG_RE.finditer(t):
@@ -86,6 +103,20 @@ def find_projects(doc: Doc) -> None:
         if prev and is_cjk(prev) and not any(t.startswith(w, s - len(w)) for w in _STOPS):
             continue
         _add_project(doc, s, e)
+
+
+def nest_projects(doc: Doc) -> None:
+    """融创春风十里云澜苑 is 云澜苑, a part of 融创春风十里, when both names occur on their own."""
+    spans = doc.of_type("Project")
+    names = {s.name: s.key for s in spans}
+    for p in spans:
+        for q_name, q_key in names.items():
+            if len(q_name) >= 3 and len(p.name) > len(q_name) and p.name.endswith(q_name) and q_key != p.key:
+                prefix = p.name[: -len(q_name)]
+                p.key = q_key
+                if prefix in names:
+                    p.attrs["part_of"] = names[prefix]
+                break
 
 
 def _brand_projects(doc: Doc) -> None:
@@ -103,7 +134,7 @@ def _brand_projects(doc: Doc) -> None:
         tail = t[be:e]
         if not strong and not (tail.endswith(PROJECT_HEAD_SUFFIXES) or tail[-1] in PROJECT_LAST_CHARS):
             continue
-        if m.group() in WEAK_BRANDS and not strong:
+        if m.group() in WEAK_BRANDS and not (_named(tail) and not _verbal(tail)):
             continue
         if any(w in tail for w in ("集团", "地产", "公司", "控股", "置业")):
             continue

@@ -48,6 +48,19 @@ def _structural(doc: Doc) -> Iterator[Rel]:
         pk = a.attrs.get("place")
         if pk and pk in places and not _is_province(places[pk]):
             yield ("LOCATED_IN", ekey(a), "Place|" + pk, a.start, a.end)
+    projects = doc.of_type("Project")
+    for pr in projects:
+        # 融创春风十里项目……两个住宅地块分别为云澜苑和云秀苑
+        ss, se = doc.sentence_of(pr.start)
+        m = re.compile(r"[^。;]{0,16}?(分别为|分为|包括|包含)").match(doc.t, pr.end)
+        if m:
+            pos = m.end()
+            for q in projects:
+                if q.start == pos and q.key != pr.key:
+                    yield ("PART_OF", ekey(q), ekey(pr), pr.start, se)
+                    pos = q.end + 1 if doc.t[q.end : q.end + 1] in ("和", "、", "及", "与") else -1
+        if pr.attrs.get("part_of"):
+            yield ("PART_OF", ekey(pr), "Project|" + pr.attrs["part_of"], pr.start, pr.end)
     for p in doc.of_type("Place"):
         for code in p.attrs.get("chain", []):
             parent = places.get("code:" + code)
@@ -68,7 +81,8 @@ def _developers(doc: Doc) -> Iterator[Rel]:
     for d in doc.of_type("Developer"):
         inside = [p for p in projects if p.start <= d.start and d.end <= p.end]
         if inside:
-            yield ("DEVELOPS", ekey(d), ekey(inside[0]), inside[0].start, inside[0].end)
+            target = "Project|" + inside[0].attrs.get("part_of", inside[0].key)
+            yield ("DEVELOPS", ekey(d), target, inside[0].start, inside[0].end)
             continue
         if not any(doc.t.endswith(r, 0, d.start) for r in DEVELOPER_ROLES):
             continue

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from loupan.errors import LoupanError
+from loupan.ingest.extract import extract
+from loupan.ingest.reading import read_text
 
 
 def _published_from_index(path: Path) -> str | None:
@@ -27,9 +29,6 @@ def _published_from_index(path: Path) -> str | None:
 
 
 def run(args: list[str]) -> int:
-    from loupan.ingest.extract import extract
-    from loupan.ingest.reading import read_text
-
     ap = argparse.ArgumentParser(prog="loupan extract", description="Extract entities and relations from a report.")
     ap.add_argument("--json", action="store_true", help="print the extraction as JSON (the only format for now)")
     ap.add_argument("--published", help="publication date (ISO, may be partial: 2022-07) for relative dates")
