@@ -156,12 +156,9 @@ def _context(text: str, start: int, end: int) -> tuple[str, int, int]:
     return text[lo:hi], lo, hi
 
 
-def _entity_code(ent: Any, place_of: dict[str, str]) -> str:
-    code = str(ent.attrs.get("code") or place_of.get(ent.id) or "")
-    if code or ent.type == "Place":
-        return code
-    # A name that starts with a region (平顶山市住建局) is keyed under that region.
-    text = fold(ent.name)
+def _name_code(name: str) -> str:
+    """The division a name starts with (平顶山市住建局 → 410400), when that is unambiguous."""
+    text = fold(name)
     for length in range(min(12, len(text)), 1, -1):
         found = gazetteer().find(text[:length])
         if len(found) == 1:
@@ -169,9 +166,37 @@ def _entity_code(ent: Any, place_of: dict[str, str]) -> str:
     return ""
 
 
-def _graph_node(ent: Any, code: str) -> NodeRow:
-    """The node for an extracted entity; its id depends only on type and normalized key."""
+# Relationships through which an entity without a place of its own takes its partner's place:
+# the agency that leads a task force, the task force an official belongs to, and so on.
+PLACE_CARRYING = ("LEADS", "MEMBER_OF", "HOLDS_POSITION", "PART_OF", "HANDLES", "LOCATED_IN")
+
+
+def entity_codes(extraction: Any) -> dict[str, str]:
+    """A division code for every extracted entity that can be placed, by attribute, by a relation to
+    a Place, by its name, or through a related entity that is placed (two rounds)."""
+    codes: dict[str, str] = {}
+    for ent in extraction.entities:
+        code = str(ent.attrs.get("code") or "")
+        if not code and ent.type not in ("Place", "Policy", "Outlet", "Developer"):
+            code = _name_code(ent.name)
+        if code:
+            codes[ent.id] = code
+    for _ in range(2):
+        for rel in extraction.relations:
+            if rel.type not in PLACE_CARRYING:
+                continue
+            for a, b in ((rel.source, rel.target), (rel.target, rel.source)):
+                if a not in codes and b in codes:
+                    codes[a] = codes[b]
+    return codes
+
+
+def _graph_node(ent: Any, code: str, report_id: str) -> NodeRow:
+    """The node for an extracted entity; its id depends only on type, normalized key and, for an
+    entity that is neither placed nor distinctive by name (工作专班, a person with no place), the
+    report it came from: such names are never merged across reports on the name alone."""
     name, typ = ent.name, ent.type
+    local = report_id.removeprefix("Report:")[:12]
     attrs = {k: v for k, v in ent.attrs.items() if k not in ("code", "level", "date")}
     aliases = [m.text for m in ent.mentions if m.text != name]
     if typ == "Place":
@@ -181,7 +206,7 @@ def _graph_node(ent: Any, code: str) -> NodeRow:
                            level=str(ent.attrs.get("level") or ""), attrs=attrs)
         return NodeRow(id=node_id("Place", fold(name)), type="Place", name=name, aliases=aliases, key=fold(name))
     if typ in ("Person", "Official"):
-        key = f"{fold(name)}@{code}" if code else fold(name)
+        key = f"{fold(name)}@{code or local}"
         labels = ["Person", "Official"] if typ == "Official" else ["Person"]
         return NodeRow(id=node_id("Person", key), type=typ, name=name, labels=labels, aliases=aliases,
                        key=key, code=code, attrs=attrs)
@@ -200,11 +225,11 @@ def _graph_node(ent: Any, code: str) -> NodeRow:
         key = f"{code}:{core}" if code else core
     elif typ == "Event":
         date = str(ent.attrs.get("date") or "")
-        key = f"{date}:{fold(name)}"
+        key = f"{date or local}:{code}:{fold(name)}"
         return NodeRow(id=node_id("Event", key), type="Event", name=name, aliases=aliases, key=key,
                        code=code, date=date, attrs=attrs)
     elif typ in ("TaskForce", "Organization"):
-        key = f"{code}:{fold(name)}" if code else fold(name)
+        key = f"{code or local}:{fold(name)}"
     else:  # Policy, Outlet: national vocabulary, keyed by name alone
         key = fold(name).strip("“”\"《》")
     return NodeRow(id=node_id(typ, key), type=typ, name=name, aliases=aliases, key=key, code=code, attrs=attrs)
@@ -213,15 +238,10 @@ def _graph_node(ent: Any, code: str) -> NodeRow:
 def extraction_rows(extraction: Any, report: NodeRow, text: str, extractor: str) -> Rows:
     """Rows for one report's extraction: its entities, relations, and a MENTIONS per entity."""
     rows = Rows(nodes=[report])
-    places = {e.id: str(e.attrs.get("code") or "") for e in extraction.entities if e.type == "Place"}
-    place_of: dict[str, str] = {}
-    for rel in extraction.relations:
-        if rel.type in ("LOCATED_IN", "PART_OF") and places.get(rel.target):
-            place_of.setdefault(rel.source, places[rel.target])
+    codes = entity_codes(extraction)
     ids: dict[str, str] = {}
     for ent in extraction.entities:
-        code = _entity_code(ent, place_of)
-        node = _graph_node(ent, code)
+        node = _graph_node(ent, codes.get(ent.id, ""), report.id)
         ids[ent.id] = node.id
         rows.nodes.append(node)
         if node.type == "Place" and node.code:

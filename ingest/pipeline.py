@@ -35,11 +35,12 @@ class Summary:
     files: int = 0
     reports: int = 0
     records: int = 0
+    unchanged: int = 0
     errors: list[InputError] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"files": self.files, "reports": self.reports, "records": self.records,
+        return {"files": self.files, "reports": self.reports, "records": self.records, "unchanged": self.unchanged,
                 "errors": [{"input": e.source, "problem": e.problem} for e in self.errors],
                 "warnings": [{"input": s, "problem": p} for s, p in self.warnings]}
 
@@ -96,6 +97,12 @@ class Ingestor:
             if len(fold(surface)) >= 2:
                 self.known.add(surface, type_, name)
 
+    def _already_ingested(self, report_id: str, digest: str) -> bool:
+        """Idempotence by content: a report whose text (or a record file whose bytes) we already
+        hold is skipped, so re-running a batch neither duplicates nor re-derives anything."""
+        node = self.store.get_node(report_id)
+        return node is not None and node.attrs.get("content_hash") == digest
+
     def _write(self, rows: build.Rows) -> None:
         self.store.upsert(rows.nodes, rows.edges)
         for node in rows.nodes:
@@ -126,9 +133,11 @@ class Ingestor:
             self.ingest_records(text, str(path), summary)
         else:
             meta = _metadata_beside(path, self._metadata)
+            before = summary.unchanged
             self.ingest_report(text, source=str(path), title=meta.get("title"), url=meta.get("url"),
-                               outlet=meta.get("source_outlet"), published=meta.get("publication_date"))
-            summary.reports += 1
+                               outlet=meta.get("source_outlet"), published=meta.get("publication_date"),
+                               summary=summary)
+            summary.reports += summary.unchanged == before
 
     def ingest_records(self, text: str, source: str, summary: Summary | None = None) -> int:
         summary = summary if summary is not None else Summary()
@@ -140,7 +149,11 @@ class Ingestor:
                 records.append(item)
         if not records:
             return 0
-        report = NodeRow(id=build.report_id("records:" + build.content_hash(text)), type="Report",
+        report_id = build.report_id("records:" + build.content_hash(text))
+        if self._already_ingested(report_id, build.content_hash(text)):
+            summary.unchanged += 1
+            return 0
+        report = NodeRow(id=report_id, type="Report",
                          name=Path(source).name, attrs={"kind": "records", "path": Path(source).name,
                                                         "content_hash": build.content_hash(text),
                                                         "records": len(records)})
@@ -151,13 +164,19 @@ class Ingestor:
         return len(records)
 
     def ingest_report(self, text: str, *, source: str = "<text>", title: str | None = None,
-                      url: str | None = None, outlet: str | None = None, published: str | None = None) -> str:
-        """Extract one report and write it; returns the report's node id."""
+                      url: str | None = None, outlet: str | None = None, published: str | None = None,
+                      summary: Summary | None = None) -> str:
+        """Extract one report and write it; returns the report's node id. A report already held with
+        the same text is left as it is."""
         from loupan.ingest.extract import EXTRACTOR_VERSION, extract
 
         if not text.strip():
             raise UnreadableInput(source, "the report is empty")
         digest = build.content_hash(text)
+        if self._already_ingested(build.report_id(url or digest), digest):
+            if summary is not None:
+                summary.unchanged += 1
+            return build.report_id(url or digest)
         published_iso = iso_date(published)
         first_line = text.strip().splitlines()[0].strip()
         report = NodeRow(

@@ -44,6 +44,9 @@ class GraphQLClient:
     def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
         self.http = httpx.Client(base_url=base, timeout=60, headers=headers or {})
 
+    def close(self) -> None:
+        self.http.close()
+
     def raw(self, query: str, **variables: Any) -> dict[str, Any]:
         response = self.http.post("/graphql", json={"query": query, "variables": variables})
         response.raise_for_status()

@@ -39,7 +39,9 @@ def sample_counts(module_store: GraphStore) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def gql(module_store: GraphStore, sample_counts: tuple[int, int]) -> Iterator[GraphQLClient]:
     with running(create_app(Settings(), module_store)) as base:
-        yield GraphQLClient(base)
+        client = GraphQLClient(base)
+        yield client
+        client.close()
 
 
 def test_search_tolerates_short_forms_typos_and_pinyin(gql: GraphQLClient) -> None:
