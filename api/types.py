@@ -218,8 +218,10 @@ class Developer(EntityInterface):
         return [Entity(node=n) for n in nodes if n]
 
     @strawberry.field(description="Its projects grouped by city, with the task forces that handle them.")
-    async def task_forces_by_city(self, info: Info) -> list[CityTaskForces]:
+    async def task_forces_by_city(self, info: Info, only_with_task_forces: bool = False) -> list[CityTaskForces]:
         groups = await info.context.run(queries.task_forces_by_city, info.context.store, self.node.id)
+        if only_with_task_forces:
+            groups = [g for g in groups if g.task_forces]
         return [CityTaskForces(
             city=Entity(node=g.city) if g.city else None, city_code=g.city_code or None,
             projects=[Entity(node=p) for p in g.projects],

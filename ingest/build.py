@@ -230,6 +230,11 @@ def _graph_node(ent: Any, code: str, report_id: str) -> NodeRow:
                        code=code, date=date, attrs=attrs)
     elif typ in ("TaskForce", "Organization"):
         key = f"{code or local}:{fold(name)}"
+        place = gazetteer().get(code) if code else None
+        if typ == "TaskForce" and place and not _name_code(name):
+            # 工作专班 set up by 闽侯县委县政府 is shown as 闽侯县工作专班; the bare name stays an alias
+            aliases.append(name)
+            name = place.name + name
     else:  # Policy, Outlet: national vocabulary, keyed by name alone
         key = fold(name).strip("“”\"《》")
     return NodeRow(id=node_id(typ, key), type=typ, name=name, aliases=aliases, key=key, code=code, attrs=attrs)
