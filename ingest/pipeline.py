@@ -83,7 +83,10 @@ class Ingestor:
     def __init__(self, store: GraphStore, *, progress: Callable[[str], None] | None = None) -> None:
         from loupan.ingest.extract import KnownNames
 
+        from loupan.ingest.resolve import Resolver
+
         self.store = store
+        self.resolver = Resolver(store)
         self.known = KnownNames()
         self._progress = progress or (lambda _msg: None)
         self._metadata: dict[Path, dict[str, dict[str, Any]]] = {}
@@ -104,6 +107,7 @@ class Ingestor:
         return node is not None and node.attrs.get("content_hash") == digest
 
     def _write(self, rows: build.Rows) -> None:
+        rows = self.resolver.resolve(rows)
         self.store.upsert(rows.nodes, rows.edges)
         for node in rows.nodes:
             self._learn(node.type, node.name, node.aliases, node.id)
