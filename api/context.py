@@ -31,6 +31,8 @@ def _matches(edge: Edge, node_id: str, direction: Direction) -> bool:
 class Context(BaseContext):
     store: GraphStore
     index: CachedIndex
+    user: str = "anonymous"
+    roles: frozenset[str] = frozenset({"reader", "editor", "admin"})
     nodes: DataLoader[str, Node | None] = field(init=False)
     edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
 
@@ -53,6 +55,15 @@ class Context(BaseContext):
             for node_id in ids:
                 results[(node_id, types, direction)] = [e for e in edges if _matches(e, node_id, direction)]
         return [results[k] for k in keys]
+
+    def require(self, role: str) -> str:
+        """The caller's name if it holds ``role``; raises a GraphQL-visible error otherwise."""
+        if role not in self.roles:
+            from loupan.errors import Forbidden
+
+            raise Forbidden(f"this operation needs the {role!r} role; send an API key that has it "
+                            "(Authorization: Bearer <key>)")
+        return self.user
 
     async def node(self, node_id: str) -> Node | None:
         return await self.nodes.load(node_id)

@@ -8,7 +8,8 @@
     ├── StoreError           the graph store failed; the driver's error is chained
     │   └── StoreUnavailable the store cannot be reached or opened
     ├── NotFound             an id or name that resolves to nothing
-    └── ResolutionError      a merge / split / judgement that cannot be applied
+    ├── ResolutionError      a merge / split / judgement that cannot be applied
+    └── Forbidden            the caller lacks the role an operation needs
 
 Errors are turned into HTTP / GraphQL errors only at the edge, in `loupan.api`.
 """
@@ -57,3 +58,7 @@ class NotFound(LoupanError):
 
 class ResolutionError(LoupanError):
     code = "RESOLUTION"
+
+
+class Forbidden(LoupanError):
+    code = "FORBIDDEN"
