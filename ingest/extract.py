@@ -214,6 +214,9 @@ def _entity_name(first: Span, spans: list[Span], doc: Doc) -> str:
             if chained:
                 return doc.t[chained[0].start : chained[0].end]
         return first.name
+    if first.type == "Policy":
+        named = [s.name for s in spans if s.name.endswith(("政策", "机制", "制度", "模式"))]
+        return named[0] if named else max((s.name for s in spans), key=len)
     if first.type in ("Project", "Agency"):
         longest = max(spans, key=lambda s: s.end - s.start)
         return doc.t[longest.start : longest.end]

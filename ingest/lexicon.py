@@ -76,6 +76,7 @@ SURNAMES = set(
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文", "司徒", "夏侯")
 # characters that do not end a personal name (they start the following word)
+NOT_GIVEN_FIRST = set("的在是了和与及等对向于为将已也都就又再被把从到说称一")
 NOT_NAME_CHARS = set("的在是了和与及等对向于为将已也都就又再被把从到说称表指强要主先后一二三四五六七八九十年月日时分")
 
 # --- task forces ------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ DEVELOPER_BRANDS: tuple[str, ...] = (
 )
 # brands that are ordinary words too: only before a company word or at the start of a project name
 WEAK_BRANDS = {"中南", "当代", "远洋", "新城", "实地", "红星", "大发", "建业", "中建", "中交", "领地", "名门", "新希望", "敏捷", "银城", "财经"}
-COMPANY_ENDINGS: tuple[str, ...] = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "(集团)", "集团")
+COMPANY_ENDINGS: tuple[str, ...] = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "(集团)", "集团", "公司")
 DEVELOPER_WORDS: tuple[str, ...] = ("房地产", "地产", "置业", "置地", "房产", "房屋开发", "城建", "城市建设", "开发")
 DEVELOPER_ROLES: tuple[str, ...] = ("开发商", "开发企业", "新投资方", "投资方", "房企", "建设单位")
 PROJECT_HEAD_SUFFIXES: tuple[str, ...] = (

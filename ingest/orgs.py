@@ -35,6 +35,7 @@ _STOP_WORDS = (
     "成立", "组建", "设立", "建立", "形成", "各", "该", "其", "由于", "因", "通过", "收到", "联合", "会同", "来到",
 )
 _LEVEL_PREFIX = set("省市县区州镇乡")
+_TF_STOPS = ("要", "强化", "加强", "优化", "调整", "抽调", "派驻", "牵头", "依托", "实行", "实施", "落实", "组成")
 # companies in the trade that do not develop: agents, property managers, consultants
 _NOT_DEVELOPER = ("信息服务", "经纪", "中介", "物业", "咨询", "评估", "代理", "营销", "策划", "估价")
 
@@ -75,6 +76,7 @@ def find_outlets(doc: Doc) -> None:
         if s < m.start() - 0 and m.start() - s >= 2 and not (s and t[s - 1].isdigit()):
             if m.group() in ("网", "报", "新闻") and m.start() - s < 2:
                 continue
+            doc.remove_inside(s, e, {"Outlet"})
             _add_outlet(doc, s, e)
 
 
@@ -214,7 +216,7 @@ def find_taskforces(doc: Doc) -> None:
             continue
         if t[s - 1 : s] == "一":  # 一项目一专班 is a mechanism
             continue
-        start = scan_back(t, s, 16)
+        start = scan_back(t, s, 16, (*_STOP_WORDS, *_TF_STOPS))
         # the scan may stop inside a place/agency; keep those whole
         for sp in doc.spans:
             if sp.start < start < sp.end:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-import jieba
-
 from .core import Doc, Span
 from .lexicon import (
     COMPOUND_SURNAMES,
+    NOT_GIVEN_FIRST,
     NOT_NAME_CHARS,
     OFFICIAL_TITLES,
     PERSON_TITLES,
     REPORTER_WORDS,
     SURNAMES,
 )
+from .seg import freq, is_word
 from .text import is_cjk
 
 _TITLES = sorted({*OFFICIAL_TITLES, *PERSON_TITLES, *REPORTER_WORDS}, key=len, reverse=True)
@@ -23,14 +21,8 @@ _TITLE_RE = re.compile("|".join(re.escape(x) for x in _TITLES))
 _OFFICIAL = set(OFFICIAL_TITLES)
 
 
-@lru_cache(maxsize=1)
-def _freq() -> dict[str, int]:
-    jieba.initialize()
-    return jieba.dt.FREQ  # type: ignore[no-any-return]
-
-
 def _is_word(s: str) -> bool:
-    return _freq().get(s, 0) >= 50
+    return is_word(s)
 
 
 def _name_at(t: str, i: int) -> str | None:
@@ -44,10 +36,10 @@ def _name_at(t: str, i: int) -> str | None:
     given = ""
     for k in range(2):
         ch = t[i + sur + k : i + sur + k + 1]
-        if not ch or not is_cjk(ch) or ch in NOT_NAME_CHARS and k == 0:
+        if not ch or not is_cjk(ch) or ch in NOT_GIVEN_FIRST and k == 0:
             break
         given += ch
-    if not given or given[0] in NOT_NAME_CHARS:
+    if not given or given[0] in NOT_GIVEN_FIRST:
         return None
     name = t[i : i + sur + len(given)]
     if len(given) == 2:
@@ -59,7 +51,7 @@ def _name_at(t: str, i: int) -> str | None:
             or _is_word(third + t[i + sur + 2 : i + sur + 3])
             and not _is_word(t[i + sur + 1 : i + sur + 3])
             or t.count(two) > t.count(name) and t.count(two) >= 2
-        ) or _is_word(given) and len(nxt) and not _is_word(nxt[:2]) and t.count(name) == 1 and _freq().get(given, 0) > 2000:
+        ) or _is_word(given) and len(nxt) and not _is_word(nxt[:2]) and t.count(name) == 1 and freq(given) > 2000:
             name = two
     return name
 

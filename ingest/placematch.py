@@ -21,6 +21,7 @@ from loupan.errors import LoupanError
 
 from . import places
 from .core import Doc, Span
+from .seg import tag, verbal
 from .text import is_cjk
 
 _LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2, "district": 3}
@@ -190,7 +191,9 @@ def _choose(
             followed = after.startswith(SHORT_FOLLOWERS) and not after.startswith(("区域", "市场", "县级", "区县", "省份", "市民")[:4])
             if parent_before:
                 score = 3
-            elif code in full_in_text or followed:
+            elif code in full_in_text or followed or (
+                d.level in ("province", "prefecture") and tag(h.surface) == "ns" and not after[:1] in ("区", "路", "街")
+            ):
                 score = 1 if shared and not anc_in_text else 2
             else:
                 continue
@@ -261,6 +264,8 @@ def _towns(doc: Doc) -> None:
             break
     for m in ZONE_RE.finditer(t):
         s, e = m.start(), m.end()
+        if verbal(m.group(1), strict=True):
+            continue
         prev_ch = t[s - 1] if s else ""
         if prev_ch and is_cjk(prev_ch) and prev_ch not in BOUNDARY_BEFORE and not doc.covered(s - 1, {"Place"}):
             continue

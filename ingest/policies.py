@@ -16,6 +16,8 @@ from .lexicon import (
     PROJECT_LAST_CHARS,
 )
 from .orgs import scan_back
+from .projects import generic
+from .seg import verbal
 
 _QUOTE_RE = re.compile(r"“([^“”\n]{1,40})”")
 _BOOK_RE = re.compile(r"《([^《》\n]{2,80})》")
@@ -35,8 +37,8 @@ def _policy_like(c: str) -> bool:
     return len(parts) > 1 and any(p in _TERMS or POLICY_RE.match(p) for p in parts)
 
 
-def _add_policy(doc: Doc, s: int, e: int, name: str, kind: str, **extra: Any) -> Span | None:
-    sp = Span(s, e, "Policy", "name:" + name, name, {"kind": kind, **extra})
+def _add_policy(doc: Doc, s: int, e: int, name: str, kind: str, key: str | None = None, **extra: Any) -> Span | None:
+    sp = Span(s, e, "Policy", key or "name:" + name, name, {"kind": kind, **extra})
     return sp if doc.add(sp) else None
 
 
@@ -78,13 +80,14 @@ def find_quotes(doc: Doc) -> None:
                 end = qe + noun.end()
                 _add_policy(doc, qs, end, t[qs:end], "mechanism")
             else:
+                # “一对一”帮扶政策, “一对一”帮扶, “一对一”挂联: one mechanism under its quoted name
                 name = c + noun.group(1)
-                _add_policy(doc, qs, qe + noun.end(), name, "mechanism", alias=c)
+                _add_policy(doc, qs, qe + noun.end(), name, "mechanism", key="name:" + c, alias=c)
             continue
         if _policy_like(c) or (_MECH_AFTER_RE.match(after) and ("、" in c or "+" in c or len(c) <= 8) and not after.startswith(_PROJECT_AFTER)):
             _add_policy(doc, m.start(1), m.end(1), c, "mechanism")
             continue
-        if _project_like(c, after, before):
+        if _project_like(c, after, before) and not generic(c):
             doc.add(Span(m.start(1), m.end(1), "Project", "name:" + c, c, {"quoted": True}))
 
 
@@ -122,7 +125,8 @@ def find_policy_terms(doc: Doc) -> None:
         if doc.covered(m.start(), {"Policy"}) is not None:
             continue
         s = scan_back(t, m.start(), 12, ("申请", "获批", "通过", "利用", "使用", "争取", "获得", "的", "以", "和", "与", "及", "为", "等"))
-        if m.start() - s < 2 or t[s:m.start()].endswith(("政策性银行", "银行")) and False:
+        lead = t[s : m.start()]
+        if len(lead) < 2 or verbal(lead, strict=True) or any(w in lead for w in ("批", "该", "此", "各", "相关")):
             continue
         name = t[s:e]
         doc.add(Span(s, e, "Policy", "name:" + name, name, {"kind": "mechanism"}))

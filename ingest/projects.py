@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-import jieba.posseg
-
 from .core import Doc, Span
 from .lexicon import DEVELOPER_BRANDS, PROJECT_GENERIC, PROJECT_HEAD_SUFFIXES, PROJECT_LAST_CHARS, WEAK_BRANDS
 from .orgs import scan_back
+from .seg import verbal as _verbal
 from .text import is_cjk
 
 _HEAD_RE = re.compile(r"(?:等(?:[0-9一二三四五六七八九十百余几数多]+)?个?)?(项目|小区|楼盘)")
@@ -23,18 +20,16 @@ _FORWARD_STOPS = ("项目", "小区", "楼盘", "的", "也", "在", "已", "等
 _GENERIC_WHOLE = {"新", "老", "旧", "同", "好", "大", "该", "本", "此", "各", "首个", "重大"}
 
 
+def name_of(t: str, s: int, e: int) -> str:
+    return t[s:e]
+
+
 def generic(x: str) -> bool:
     if x in _GENERIC_WHOLE or len(x) < 2:
         return True
     if any(ch.isdigit() for ch in x):
         return True
     return any(g in x for g in PROJECT_GENERIC if len(g) >= 2) or x[:1] in "该本此各"
-
-
-@lru_cache(maxsize=4096)
-def _verbal(x: str) -> bool:
-    """Whether jieba reads the phrase as containing a verb, adverb or adjective (进而引发, 全力推进)."""
-    return any(p.flag[:1] in ("v", "d", "p", "c", "u") and p.flag != "vn" for p in jieba.posseg.cut(x))
 
 
 def _named(core: str) -> bool:
@@ -56,7 +51,7 @@ def _add_project(doc: Doc, s: int, e: int, head_end: int | None = None, *, liste
     if generic(core):
         return False
     known = any(sp.type == "Project" and sp.key == "proj:" + core for sp in doc.spans)
-    if not (known or listed or cs > s or _named(core)) or (not known and _verbal(core)):
+    if not (known or listed or cs > s or _named(core)) or (not known and not listed and _verbal(core)):
         return False
     end = e
     if len(core) <= 2 and head_end is not None:
@@ -69,7 +64,37 @@ def _add_project(doc: Doc, s: int, e: int, head_end: int | None = None, *, liste
     return doc.add(Span(s, end, "Project", "proj:" + core, name, {}))
 
 
+_INTRO_RE = re.compile(r"(?:项目|楼盘|小区)(?:分别)?(?:有|为|包括|是)[:]?")
+_ITEM_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·]{2,12}")
+
+
+def _introduced_lists(doc: Doc) -> None:
+    """涉及的项目分别有A、B、C: every item of a list introduced as projects."""
+    t = doc.t
+    for m in _INTRO_RE.finditer(t):
+        pos = m.end()
+        items: list[tuple[int, int]] = []
+        while True:
+            it = _ITEM_RE.match(t, pos)
+            if it is None:
+                break
+            items.append((it.start(), it.end()))
+            if t[it.end() : it.end() + 1] != "、":
+                break
+            pos = it.end() + 1
+        if len(items) < 2:
+            continue
+        for s, e in items:
+            if doc.covered(s, {"Project"}) is None:
+                doc.remove_inside(s, e, {"Developer", "Place"})
+                if _add_project(doc, s, e, listed=True):
+                    b = _BRAND_RE.match(t, s)
+                    if b and e - b.end() >= 2 and b.group() not in WEAK_BRANDS:
+                        doc.add(Span(s, b.end(), "Developer", "brand:" + b.group(), b.group(), {"brand": True}))
+
+
 def find_projects(doc: Doc) -> None:
+    _introduced_lists(doc)
     _brand_projects(doc)
     t = doc.t
     for m in _HEAD_RE.finditer(t):
@@ -134,8 +159,10 @@ def _brand_projects(doc: Doc) -> None:
         tail = t[be:e]
         if not strong and not (tail.endswith(PROJECT_HEAD_SUFFIXES) or tail[-1] in PROJECT_LAST_CHARS):
             continue
-        if m.group() in WEAK_BRANDS and not (_named(tail) and not _verbal(tail)):
+        if m.group() in WEAK_BRANDS and not (strong and _named(tail) and not _verbal(name_of(t, s, e), strict=True)):
             continue
+        if s and is_cjk(t[s - 1]) and not any(t.startswith(w, s - len(w)) for w in _STOPS):
+            continue  # the brand is inside a longer name (高新金茂悦园)
         if any(w in tail for w in ("集团", "地产", "公司", "控股", "置业")):
             continue
         name = t[s:e]

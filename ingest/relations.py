@@ -147,7 +147,7 @@ def _events(doc: Doc) -> Iterator[Rel]:
                     yield ("LEADS", ekey(o), ekey(ev), o.start, ev.end)
 
 
-def _subjects(doc: Doc, pos: int, *, paragraph: bool) -> list[Span]:
+def _subjects(doc: Doc, pos: int, *, paragraph: bool, taskforce: bool = False) -> list[Span]:
     lo = doc.paragraph_of(pos)[0] if paragraph else doc.sentence_of(pos)[0]
     cands = [
         s for s in doc.of_type("Place", "Agency", "TaskForce", "Organization")
@@ -155,6 +155,10 @@ def _subjects(doc: Doc, pos: int, *, paragraph: bool) -> list[Span]:
     ]
     # an agency whose place is nested in it counts once, as the agency
     cands = [c for c in cands if not (c.type == "Place" and doc.covered(c.start, {"Agency"}) is not None and doc.covered(c.start, {"Agency"}) is not c)]
+    if not cands:
+        return []
+    if not taskforce:
+        cands = [c for c in cands if c.type != "TaskForce"]
     if not cands:
         return []
     last = cands[-1]
@@ -188,12 +192,21 @@ def _policies(doc: Doc) -> Iterator[Rel]:
                     if s.type != "Place":
                         yield ("ISSUED", ekey(s), ekey(pol), s.start, pol.end)
             continue
-        if _ADOPT_RE.search(lead) or _ADOPT_RE.search(lead.rstrip("“")):
-            subj = _subjects(doc, pol.start, paragraph=False) or _subjects(doc, pol.start, paragraph=True)
+        ce = pol.end
+        while ce < len(t) and t[ce] not in ",。;!?\n":
+            ce += 1
+        alone = t[cs : ce].strip("“”") == t[pol.start : pol.end].strip("“”")
+        if _ADOPT_RE.search(lead) or _ADOPT_RE.search(lead.rstrip("“")) or alone:
+            subj = (
+                _subjects(doc, pol.start, paragraph=False)
+                or _subjects(doc, pol.start, paragraph=True)
+                or _subjects(doc, doc.paragraph_of(pol.start)[0] - 1, paragraph=True)
+                or _subjects(doc, pol.start, paragraph=False, taskforce=True)
+            )
             for s in subj:
                 yield ("ADOPTED", ekey(s), ekey(pol), min(s.start, cs), pol.end)
         # a policy naming a class of projects applies to the projects listed with it
-        if re.match(r"(资金)?项目", t[pol.end : pol.end + 4]):
+        if re.match(r"”?(资金)?项目", t[pol.end : pol.end + 5]):
             ss, se = doc.sentence_of(pol.start)
             targets = [p for p in doc.of_type("Project") if ss <= p.start < se]
             if not targets and se < len(t):
