@@ -1,52 +1,112 @@
-"""The FastAPI application: GraphQL at ``/graphql`` (GraphiQL in a browser), the explorer page at ``/``."""
+"""The FastAPI application: GraphQL at ``/graphql`` (GraphiQL in a browser), the explorer page at ``/``.
+
+Errors leave as GraphQL errors whose ``extensions.code`` is stable: a loupan error's own code,
+``BAD_USER_INPUT`` for arguments that cannot work, ``GRAPHQL_VALIDATION_FAILED`` for queries that
+break the schema or its limits (depth, tokens, aliases), ``INTERNAL`` (message hidden) otherwise.
+"""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from graphql import GraphQLError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
-from loupan.api.context import Context
+from loupan.api.auth import KeyRing
+from loupan.api.context import Context, IngestService
 from loupan.api.schema import schema
-from loupan.config import Settings
+from loupan.config import Settings, anonymous_may_read
+from loupan.errors import Forbidden, LoupanError
 from loupan.graph import open_store
 from loupan.graph.search import CachedIndex
 from loupan.graph.store import GraphStore
+
+log = logging.getLogger("loupan.api")
+
+
+def error_code(error: GraphQLError) -> str:
+    original = error.original_error
+    if original is None:
+        return "GRAPHQL_VALIDATION_FAILED"
+    if isinstance(original, LoupanError):
+        return original.code
+    if isinstance(original, (ValueError, TypeError)):
+        return "BAD_USER_INPUT"
+    return "INTERNAL"
+
+
+class Router(GraphQLRouter[Context, None]):
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            errors: list[dict[str, Any]] = []
+            for err in result.errors:
+                formatted = dict(err.formatted)
+                code = error_code(err)
+                if code == "INTERNAL":
+                    log.error("internal error in a GraphQL request", exc_info=err.original_error)
+                    formatted["message"] = "internal error; the server log has the details"
+                formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+                errors.append(formatted)
+            response["errors"] = errors
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return response
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
     """An app over ``store`` (or the store the settings name, opened at start-up, closed at shutdown)."""
     settings = settings or Settings()
-    state: dict[str, object] = {}
+    keys = KeyRing(settings.api_keys.get_secret_value(), anonymous_may_read(settings))
+    state: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         state["store"] = store if store is not None else open_store(settings)
         state["index"] = CachedIndex(state["store"])
+        state["ingest"] = IngestService(state["store"])
         try:
             yield
         finally:
             if owned:
-                state["store"].close()  # type: ignore[attr-defined]
+                state["store"].close()
 
-    async def get_context() -> Context:
-        return Context(store=state["store"], index=state["index"])  # type: ignore[arg-type]
+    async def get_context(request: Request) -> Context:
+        try:
+            principal = keys.identify(request.headers.get("authorization"))
+        except Forbidden:
+            principal = None
+        ctx = Context(store=state["store"], index=state["index"], ingest_service=state["ingest"])
+        if principal is None:
+            ctx.user, ctx.roles = "invalid-key", frozenset()
+        else:
+            ctx.user, ctx.roles = principal.name, principal.roles
+        return ctx
 
     app = FastAPI(title="loupan", lifespan=lifespan)
-    app.include_router(GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql"), prefix="/graphql")
+    app.include_router(Router(schema, context_getter=get_context, graphql_ide="graphiql"), prefix="/graphql")
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok", "store": settings.store_description})
 
+    static = resources.files("loupan.api").joinpath("static")
+
     @app.get("/", response_class=HTMLResponse)
     async def index() -> str:
-        page = resources.files("loupan.api").joinpath("static/index.html")
+        page = static.joinpath("index.html")
         return page.read_text(encoding="utf-8") if page.is_file() else "<p>loupan: GraphQL at <a href='/graphql'>/graphql</a></p>"
 
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

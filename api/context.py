@@ -4,6 +4,7 @@ so a nested query makes a number of store round trips bounded by its depth, not 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,37 @@ from loupan.graph.search import CachedIndex
 from loupan.graph.store import Direction, GraphStore
 
 EdgeKey = tuple[str, tuple[str, ...], Direction]
+
+
+class IngestService:
+    """The app's one Ingestor (it learns names as it goes), serialised within the process; every
+    ingestion through the API is recorded in the audit trail."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._ingestor: Any = None
+        self._lock = threading.Lock()
+
+    def run(self, kind: str, who: str, **kw: Any) -> Any:
+        from loupan.graph.audit import Change
+        from loupan.ingest.pipeline import Ingestor, Summary
+
+        with self._lock:
+            if self._ingestor is None:
+                self._ingestor = Ingestor(self._store)
+            if kind == "report":
+                report_id = self._ingestor.ingest_report(
+                    kw["text"], source=kw.get("url") or "api", title=kw.get("title"), url=kw.get("url"),
+                    outlet=kw.get("outlet"), published=kw.get("published"))
+                self._store.record_changes([Change("ingest_report", [report_id], who, "ingestReport",
+                                                   {"url": kw.get("url"), "title": kw.get("title")})])
+                return report_id
+            summary = Summary()
+            self._ingestor.ingest_records(kw["text"], kw["source"], summary)
+            self._store.record_changes([Change("ingest_records", [], who, "ingestRecords",
+                                               {"source": kw["source"], "records": summary.records,
+                                                "errors": len(summary.errors)})])
+            return summary
 
 
 def _matches(edge: Edge, node_id: str, direction: Direction) -> bool:
@@ -33,6 +65,7 @@ class Context(BaseContext):
     index: CachedIndex
     user: str = "anonymous"
     roles: frozenset[str] = frozenset({"reader", "editor", "admin"})
+    ingest_service: IngestService | None = None
     nodes: DataLoader[str, Node | None] = field(init=False)
     edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
 
@@ -74,6 +107,11 @@ class Context(BaseContext):
     def prime(self, nodes: Sequence[Node]) -> None:
         for n in nodes:
             self.nodes.prime(n.id, n)
+
+    async def ingest(self, kind: str, who: str, **kw: Any) -> Any:
+        if self.ingest_service is None:
+            self.ingest_service = IngestService(self.store)
+        return await asyncio.to_thread(self.ingest_service.run, kind, who, **kw)
 
     async def run(self, fn: Any, *args: Any) -> Any:
         """Run a blocking store call off the event loop."""

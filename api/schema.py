@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from loupan.api.analysis import Adoption, Neighbourhood, TimelineItem, TypeCount, adoptions, neighbourhood, timeline
 from loupan.api.types import (
     MAX_PAGE,
     Developer,
     Entity,
     EntityConnection,
     EntityEdge,
+    EntityInterface,
     PageInfo,
     Path,
     Relation,
@@ -21,6 +28,9 @@ from loupan.api.types import (
 )
 
 DEVELOPER_NAME_MIN_SCORE = 80.0
+MAX_QUERY_DEPTH = 12
+MAX_QUERY_TOKENS = 3000
+MAX_ALIASES = 20
 
 
 def _check_first(first: int) -> int:
@@ -46,6 +56,37 @@ class Query:
     async def entity(self, info: Info, id: strawberry.ID) -> Entity | None:
         node = await info.context.node(str(id))
         return Entity(node=node) if node else None
+
+    @strawberry.field(description="Any node by id; a Developer resolves to the Developer type.")
+    async def node(self, info: Info, id: strawberry.ID) -> EntityInterface | None:
+        node = await info.context.node(str(id))
+        if node is None:
+            return None
+        return Developer(node=node) if "Developer" in node.labels else Entity(node=node)
+
+    @strawberry.field(description="Everything within `depth` (≤ 3) relationships of an entity.")
+    async def neighbors(self, info: Info, id: strawberry.ID, depth: int = 1,
+                        types: list[str] | None = None) -> Neighbourhood:
+        return await neighbourhood(info, str(id), depth, types)
+
+    @strawberry.field(description="Events and dated facts about an entity or inside a division, oldest first; "
+                                  "`from`/`to` are ISO dates or prefixes (2022, 2022-07).")
+    async def timeline(self, info: Info, entity_id: strawberry.ID | None = None, place_code: str | None = None,
+                       from_: Annotated[str | None, strawberry.argument(name="from")] = None,
+                       to: str | None = None) -> list[TimelineItem]:
+        return await timeline(info, str(entity_id) if entity_id else None, place_code, from_, to)
+
+    @strawberry.field(description="Which places and agencies adopted a policy, in which city, and when. "
+                                  "`policy` is an id or a name (resolved like search).")
+    async def adoptions(self, info: Info, policy: str) -> list[Adoption]:
+        node = await info.context.node(policy)
+        if node is None:
+            index = await info.context.run(info.context.index.get)
+            hits = index.search(policy, ["Policy"], 1)
+            if not hits:
+                return []
+            policy = hits[0].id
+        return await adoptions(info, policy)
 
     @strawberry.field(description="A developer by id, or by name (resolved through aliases and fuzzy matching).")
     async def developer(self, info: Info, id: strawberry.ID | None = None, name: str | None = None) -> Developer | None:
@@ -98,5 +139,52 @@ class Query:
         nodes, relations = await info.context.run(info.context.store.counts)
         return Stats(nodes=nodes, relations=relations)
 
+    @strawberry.field(description="How many nodes carry each label.")
+    async def type_counts(self, info: Info) -> list[TypeCount]:
+        from loupan.graph.model import node_labels
 
-schema = strawberry.Schema(query=Query, types=[Entity, Developer])
+        store = info.context.store
+        return [TypeCount(type=t, count=await info.context.run(store.count_nodes, [t])) for t in node_labels()]
+
+
+@strawberry.type
+class IngestResult:
+    report: Entity | None
+    records: int
+    errors: list[str]
+    nodes: int
+    relations: int
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Extract one news report and add it to the graph (editor).")
+    async def ingest_report(self, info: Info, text: str, url: str | None = None, title: str | None = None,
+                            published_at: str | None = None, outlet: str | None = None) -> IngestResult:
+        who = info.context.require("editor")
+        report_id = await info.context.ingest("report", who, text=text, url=url, title=title,
+                                              published=published_at, outlet=outlet)
+        nodes, relations = await info.context.run(info.context.store.counts)
+        node = await info.context.run(info.context.store.get_node, report_id)
+        return IngestResult(report=Entity(node=node) if node else None, records=0, errors=[], nodes=nodes,
+                            relations=relations)
+
+    @strawberry.mutation(description="Add structured project records (a JSON list of objects with name, "
+                                     "city, province, developer …) to the graph (editor).")
+    async def ingest_records(self, info: Info, records: JSON, source: str = "api") -> IngestResult:
+        who = info.context.require("editor")
+        if not isinstance(records, list):
+            raise ValueError("records must be a JSON list of objects")
+        summary = await info.context.ingest("records", who, text=json.dumps(records, ensure_ascii=False),
+                                            source=f"{source}.json")
+        nodes, relations = await info.context.run(info.context.store.counts)
+        return IngestResult(report=None, records=summary.records, errors=[str(e) for e in summary.errors],
+                            nodes=nodes, relations=relations)
+
+
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, types=[Entity, Developer],
+    extensions=[lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+                lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
+                lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES)],
+)

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str | None = None
     batch_size: int = 1000
+    # Comma-separated name:role:sha256hex entries; see loupan.api.auth.
+    api_keys: SecretStr = SecretStr("")
+    # Anonymous callers may read; None means: yes in development, no in production.
+    anonymous_read: bool | None = None
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:
@@ -31,6 +35,9 @@ class Settings(BaseSettings):
             raise ConfigError(f"LOUPAN_NEO4J_URI={self.neo4j_uri!r} is not a bolt:// or neo4j:// URI")
         if self.env == "production" and self.neo4j_uri and not self.neo4j_password.get_secret_value():
             raise ConfigError("LOUPAN_ENV=production with Neo4j needs LOUPAN_NEO4J_PASSWORD")
+        if self.env == "production" and self.anonymous_read is None and not self.api_keys.get_secret_value():
+            raise ConfigError("LOUPAN_ENV=production needs LOUPAN_API_KEYS (or LOUPAN_ANONYMOUS_READ=true "
+                              "for a public read-only server)")
         if self.batch_size < 1:
             raise ConfigError("LOUPAN_BATCH_SIZE must be at least 1")
         return self
@@ -44,3 +51,7 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (from CLI flags) winning."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**clean)  # type: ignore[arg-type]
+
+
+def anonymous_may_read(settings: Settings) -> bool:
+    return settings.anonymous_read if settings.anonymous_read is not None else settings.env == "development"
