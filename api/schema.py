@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -182,9 +182,18 @@ class Mutation:
                             nodes=nodes, relations=relations)
 
 
+class RequireReader(SchemaExtension):
+    """Every top-level field needs the reader role (mutations check for editor themselves)."""
+
+    def resolve(self, _next: Any, root: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
+        if info.path.prev is None and not info.field_name.startswith("__"):
+            info.context.require("reader")
+        return _next(root, info, *args, **kwargs)
+
+
 schema = strawberry.Schema(
     query=Query, mutation=Mutation, types=[Entity, Developer],
-    extensions=[lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+    extensions=[RequireReader, lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
                 lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
                 lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES)],
 )

@@ -127,6 +127,51 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from loupan.api.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl, encoding="utf-8")
+        _say(f"wrote the GraphQL SDL to {args.output}")
+    return 0
+
+
+def cmd_apikey(args: argparse.Namespace) -> int:
+    from loupan.api.auth import ROLES, hash_key, new_key
+
+    if args.role not in ROLES:
+        _say(f"loupan apikey: role must be one of {', '.join(ROLES)}")
+        return 2
+    key = new_key()
+    _say("give the key to its holder; put the entry into LOUPAN_API_KEYS (comma-separated); the key itself "
+         "is not stored anywhere")
+    print(f"key:   {key}")
+    print(f"entry: {args.name}:{args.role}:{hash_key(key)}")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from loupan.graph import open_store
+    from loupan.graph.copy import copy_store
+
+    def target(spec: str) -> Settings:
+        return load_settings(neo4j_uri=spec) if "://" in spec else load_settings(data_dir=Path(spec), neo4j_uri="")
+
+    with open_store(target(args.source)) as src, open_store(target(args.target)) as dst:
+        nodes, edges = copy_store(src, dst)
+    _say(f"copied {nodes} nodes and {edges} relationships from {args.source} to {args.target}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from loupan.review_cli import run
+
+    return run(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loupan", description="A knowledge graph of troubled housing projects.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +198,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["jsonl"], default="jsonl")
     p.add_argument("--output", "-o", help="file to write (default: standard output)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("schema", help="export the GraphQL SDL")
+    p.add_argument("--output", "-o", default="schema/schema.graphql", help="file, or - for standard output")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("apikey", help="make an API key and print its LOUPAN_API_KEYS entry")
+    p.add_argument("name")
+    p.add_argument("role", help="reader, editor or admin")
+    p.set_defaults(func=cmd_apikey)
+
+    p = sub.add_parser("copy", help="copy every node, relationship and judgement from one store into another")
+    p.add_argument("source", help="directory of an embedded store, or a bolt:// / neo4j:// URI")
+    p.add_argument("target", help="directory of an embedded store, or a bolt:// / neo4j:// URI")
+    p.set_defaults(func=cmd_copy)
+
+    p = sub.add_parser("review", help="the entity-resolution review queue (see `loupan review --help`)",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_review)
 
     for name, func, text in (("serve", cmd_serve, "serve the GraphQL API and the explorer page"),
                              ("demo", cmd_demo, "ingest the bundled sample, then serve")):
