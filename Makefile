@@ -30,7 +30,7 @@ demo: setup
 
 lint: dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy
+	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 
 pytest: dev
 	bash scripts/install-browser.sh

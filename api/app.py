@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -46,11 +46,11 @@ def error_code(error: GraphQLError) -> str:
 
 class Router(GraphQLRouter[Context, None]):
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
-        response: GraphQLHTTPResponse = {"data": result.data}
+        response: dict[str, Any] = {"data": result.data}
         if result.errors:
             errors: list[dict[str, Any]] = []
             for err in result.errors:
-                formatted = dict(err.formatted)
+                formatted: dict[str, Any] = dict(err.formatted)
                 code = error_code(err)
                 if code == "INTERNAL":
                     log.error("internal error in a GraphQL request", exc_info=err.original_error)
@@ -60,7 +60,7 @@ class Router(GraphQLRouter[Context, None]):
             response["errors"] = errors
         if result.extensions:
             response["extensions"] = result.extensions
-        return response
+        return cast(GraphQLHTTPResponse, response)
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:

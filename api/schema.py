@@ -10,7 +10,15 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from loupan.api.analysis import Adoption, Neighbourhood, TimelineItem, TypeCount, adoptions, neighbourhood, timeline
+from loupan.api.analysis import (
+    Adoption,
+    Neighbourhood,
+    TimelineItem,
+    TypeCount,
+    adoptions,
+    neighbourhood,
+    timeline,
+)
 from loupan.api.types import (
     MAX_PAGE,
     Developer,
@@ -185,7 +193,7 @@ class Mutation:
 class RequireReader(SchemaExtension):
     """Every top-level field needs the reader role (mutations check for editor themselves)."""
 
-    def resolve(self, _next: Any, root: Any, info: Info, *args: Any, **kwargs: Any) -> Any:
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
         if info.path.prev is None and not info.field_name.startswith("__"):
             info.context.require("reader")
         return _next(root, info, *args, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -115,7 +115,7 @@ class EntityInterface:
 
     @strawberry.field
     def attrs(self) -> JSON:
-        return self.node.attrs
+        return cast(JSON, self.node.attrs)
 
     @strawberry.field(description="The place this entity is in (LOCATED_IN), or a place's parent (PART_OF).")
     async def place(self, info: Info) -> Entity | None:
@@ -180,7 +180,7 @@ class Relation:
 
     @strawberry.field
     def attrs(self) -> JSON:
-        return self.edge.attrs
+        return cast(JSON, self.edge.attrs)
 
     @strawberry.field
     def sources(self) -> list[Source]:

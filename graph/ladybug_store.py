@@ -5,6 +5,7 @@ One process may write at a time; a second writer gets a clear :class:`StoreUnava
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,10 +62,8 @@ class LadybugStore(GraphStore):
                     self._conn.execute(query, params)
                 self._conn.execute("COMMIT")
             except RuntimeError as e:
-                try:
+                with contextlib.suppress(RuntimeError):
                     self._conn.execute("ROLLBACK")
-                except RuntimeError:
-                    pass
                 raise StoreError(f"embedded store write failed: {e}") from e
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pypinyin import lazy_pinyin  # type: ignore[import-untyped]
+from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 
 from loupan.ingest.normalize import fold

@@ -30,7 +30,7 @@ def _dedupe(rows: Iterable[Row]) -> list[Row]:
         if have is None:
             seen[row.id] = row
         else:
-            have.absorb(row)  # type: ignore[arg-type]
+            have.absorb(row)
     return list(seen.values())
 
 

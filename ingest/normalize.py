@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from opencc import OpenCC  # type: ignore[import-untyped]
+from opencc import OpenCC
 
 _T2S = OpenCC("t2s")
 _SPACE = re.compile(r"\s+")
@@ -36,7 +36,7 @@ COMPANY_PREFIXES = ("中国",)
 def fold(text: str) -> str:
     """NFKC, no whitespace, simplified script. Length may change; use for keys, not for spans."""
     text = unicodedata.normalize("NFKC", text or "")
-    return _T2S.convert(_SPACE.sub("", text))
+    return str(_T2S.convert(_SPACE.sub("", text)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +55,8 @@ def clean_name(raw: str) -> CleanName:
     aliases: list[str] = []
     notes: list[str] = []
     phases: list[str] = []
-    for inner in _BRACKETS.findall(text):
-        inner = inner.strip()
+    for raw_inner in _BRACKETS.findall(text):
+        inner = raw_inner.strip()
         if not inner:
             continue
         if _PHASE.match(inner):  # 金科城（二期） is the phase 金科城二期, a project of its own

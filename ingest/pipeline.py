@@ -82,7 +82,6 @@ class Ingestor:
 
     def __init__(self, store: GraphStore, *, progress: Callable[[str], None] | None = None) -> None:
         from loupan.ingest.extract import KnownNames
-
         from loupan.ingest.resolve import Resolver
 
         self.store = store

@@ -67,7 +67,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     argv = ["--json"] if args.json else []
     if args.published:
         argv += ["--published", args.published]
-    return run([*argv, args.file])
+    return int(run([*argv, args.file]))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -169,7 +169,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     from loupan.review_cli import run
 
-    return run(args.rest)
+    return int(run(args.rest))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:
-        if self.neo4j_uri and not self.neo4j_uri.split("://", 1)[0] in (
+        if self.neo4j_uri and self.neo4j_uri.split("://", 1)[0] not in (
             "bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"
         ):
             raise ConfigError(f"LOUPAN_NEO4J_URI={self.neo4j_uri!r} is not a bolt:// or neo4j:// URI")

@@ -4,7 +4,7 @@
 import { Corrections } from "./js/corrections.js";
 import { renderEntity, renderRelation, renderTimeline } from "./js/evidence.js";
 import { GraphView } from "./js/graph.js";
-import { ENTITY, RELATION, SOURCE, capabilities, gql, isMissingOperation } from "./js/gql.js";
+import { ENTITY, KEY_STORE, RELATION, SOURCE, capabilities, fieldNames, gql, isAuthError, isMissingOperation } from "./js/gql.js";
 import { EntityPicker } from "./js/picker.js";
 import { TYPE_LABELS, clear, dateBound, debounce, h, placeText, relLabel, typeBadge, typeColor, typeLabel } from "./js/util.js";
 
@@ -13,12 +13,11 @@ const Q_SEARCH = `query($q: String!, $types: [String!], $first: Int!) {
   search(query: $q, types: $types, first: $first) { score matched entity { ${ENTITY} aliases } } }`;
 const Q_ENTITY = `query($id: ID!) { entity(id: $id) { ${ENTITY} labels aliases level attrs
   sources(first: ${PAGE}) { ${SOURCE} } relations(first: ${PAGE}) { ${RELATION} } } }`;
-const Q_PATHS = `query($s: ID!, $t: ID!, $hops: Int!) { paths(source: $s, target: $t, maxHops: $hops, first: 5) {
+const Q_PATHS = `query($s: ID!, $t: ID!, $hops: Int!) { paths(source: $s, target: $t, maxHops: $hops, first: 10) {
   length nodes { ${ENTITY} } relations { ${RELATION} } } }`;
-const Q_TIMELINE = `query($entityId: ID, $placeCode: String, $from: String, $to: String) {
+const timelineQuery = (extra) => `query($entityId: ID, $placeCode: String, $from: String, $to: String) {
   timeline(entityId: $entityId, placeCode: $placeCode, from: $from, to: $to) {
-    date entity { ${ENTITY} } relation { ${RELATION} } } }`;
-const KEY_STORE = "loupan.editorKey";
+    date entity { ${ENTITY} } relation { ${RELATION} } ${extra} } }`;
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,6 +44,11 @@ async function guarded(what, fn) {
   try {
     return await fn();
   } catch (e) {
+    if (isAuthError(e) && !keys.get()) {
+      // A server that lets no one read anonymously: ask for a key once, then try again.
+      say("此服务器需要访问密钥", "error");
+      if (await keys.ask()) return guarded(what, fn);
+    }
     console.error(e);
     say(`${what}失败：${e.message}`, "error");
     return undefined;
@@ -247,7 +251,11 @@ async function findPaths() {
   await guarded("查找路径", async () => {
     const hops = Number($("path-hops").value);
     const data = await gql(Q_PATHS, { s: a.id, t: b.id, hops });
-    const paths = data.paths;
+    // Paths through a source document ("both mentioned in the same file") come last, and only when
+    // there is nothing else: journalists want how the entities are related, not where they were listed.
+    const viaReport = (p) => p.nodes.some((n) => n.type === "Report");
+    const direct = data.paths.filter((p) => !viaReport(p));
+    const paths = (direct.length ? direct : data.paths).slice(0, 5);
     if (!paths.length) {
       clear(list, h("li", { class: "muted", id: "no-path" }, `${hops} 步之内没有找到「${a.name}」与「${b.name}」之间的路径。`));
       return;
@@ -290,7 +298,10 @@ async function drawTimeline() {
       const from = dateBound($("date-from").value) || null;
       const to = dateBound($("date-to").value) || null;
       const vars = subject.type === "Place" ? { placeCode: subject.code, from, to } : { entityId: subject.id, from, to };
-      const data = await gql(Q_TIMELINE, vars);
+      const field = state.caps.query.get("timeline");
+      const has = field ? await fieldNames(field.type) : new Set();
+      const extra = [has.has("kind") ? "kind" : "", has.has("sources") ? `sources { ${SOURCE} }` : ""].join(" ");
+      const data = await gql(timelineQuery(extra), vars);
       renderTimeline(host, { subject, available: true, items: data.timeline || [], act: actions });
     } catch (e) {
       if (isMissingOperation(e, "timeline")) {

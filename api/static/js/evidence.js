@@ -3,6 +3,7 @@
 import { LEVEL_LABELS, clear, h, placeText, relLabel, safeUrl, shortRecord, typeBadge, typeLabel } from "./util.js";
 
 const QUOTES_SHOWN = 5;
+const KIND_LABELS = { event: "事件", relation: "关系", report: "报道" };
 const RELATIONS_SHOWN = 40;
 
 function section(title, ...body) {
@@ -200,16 +201,24 @@ export function renderTimeline(container, { subject, available, items, error, fa
   clear(
     container,
     head,
-    h("ol", { class: "tl" }, items.map((it) => h(
-      "li",
-      { class: "tl-item" },
-      h("span", { class: "tl-date" }, it.date || "日期不详"),
-      h("div", { class: "tl-body" },
-        it.entity ? entityButton(it.entity, act.open) : null,
-        it.entity ? h("span", { class: "rel-other-type" }, typeLabel(it.entity.type)) : null,
-        it.relation ? h("button", { type: "button", class: "linkish tl-rel", onclick: () => act.openRelation(it.relation) },
-          `${it.relation.source ? it.relation.source.name : "?"} —${relLabel(it.relation.type)}→ ${it.relation.target ? it.relation.target.name : "?"}`) : null),
-    ))),
+    h("p", { class: "muted small" }, `共 ${items.length} 条，按时间先后排列。`),
+    h("ol", { class: "tl", id: "timeline-list" }, items.map((it) => {
+      const src = (it.sources || []).find((x) => x.quote) || null;
+      const url = src && src.report ? safeUrl(src.report.url) : null;
+      return h(
+        "li",
+        { class: "tl-item" },
+        h("div", { class: "tl-head" }, h("span", { class: "tl-date" }, it.date || "日期不详"),
+          it.kind ? h("span", { class: "tl-kind" }, KIND_LABELS[it.kind] || it.kind) : null),
+        h("div", { class: "tl-body" },
+          it.entity ? h("span", {}, entityButton(it.entity, act.open), " ", h("span", { class: "rel-other-type" }, typeLabel(it.entity.type))) : null,
+          it.relation ? h("button", { type: "button", class: "linkish tl-rel", onclick: () => act.openRelation(it.relation) },
+            `${it.relation.source ? it.relation.source.name : "?"} —${relLabel(it.relation.type)}→ ${it.relation.target ? it.relation.target.name : "?"}`) : null,
+          src ? h("blockquote", { class: "tl-quote" }, `「${src.quote}」`) : null,
+          src && src.report ? h("div", { class: "quote-meta" }, [src.report.title, src.report.outlet].filter(Boolean).join(" · "),
+            url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "report-link" }, " 阅读原文 ↗") : null) : null),
+      );
+    })),
   );
 }
 

@@ -1,6 +1,7 @@
 // GraphQL over fetch, and what this server can do (found by introspection, or by the error it gives).
 
 const ENDPOINT = new URL("graphql", document.baseURI).href;
+export const KEY_STORE = "loupan.editorKey";
 
 export class GraphQLError extends Error {
   constructor(errors, data) {
@@ -19,10 +20,14 @@ export class HttpError extends Error {
   }
 }
 
-/** Run one operation; `key` adds `Authorization: Bearer <key>` (editors' mutations). */
+/**
+ * Run one operation. The key (`key`, else the one kept for this tab) goes in `Authorization: Bearer`:
+ * editors need it for corrections, and a server may ask every reader for one.
+ */
 export async function gql(query, variables = {}, { key } = {}) {
   const headers = { "Content-Type": "application/json", Accept: "application/json" };
-  if (key) headers.Authorization = `Bearer ${key}`;
+  const bearer = key || sessionStorage.getItem(KEY_STORE);
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let res;
   try {
     res = await fetch(ENDPOINT, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
@@ -112,6 +117,12 @@ export async function selectionFor(typeRef, depth = 2) {
     else if (depth > 1) parts.push(`${f.name} ${await selectionFor(f.type, depth - 1)}`);
   }
   return `{ ${parts.join(" ")} }`;
+}
+
+/** The names of the fields of a field's result type (to ask only for what the server has). */
+export async function fieldNames(typeRef) {
+  const info = await typeInfo(namedType(typeRef).name);
+  return new Set(((info && info.fields) || []).map((f) => f.name));
 }
 
 /** The server's spelling of an enum value (`same` may be `SAME` there); plain strings pass through. */
