@@ -141,9 +141,11 @@ def extract(text: str, *, published: str | None = None, known: KnownNames | None
     orgs.find_outlets(doc)
     orgs.merge_outlets(doc)
     orgs.find_companies(doc)
+    orgs.find_english_brands(doc)
     placematch.find_places(doc)
     orgs.find_agencies(doc)
     orgs.unify_courts(doc)
+    orgs.find_organizations(doc)
     policies.link_accounts(doc)
     policies.find_policy_terms(doc)
     orgs.find_taskforces(doc)
@@ -217,7 +219,9 @@ def _entity_name(first: Span, spans: list[Span], doc: Doc) -> str:
     if first.type == "Policy":
         named = [s.name for s in spans if s.name.endswith(("政策", "机制", "制度", "模式"))]
         return named[0] if named else max((s.name for s in spans), key=len)
-    if first.type in ("Project", "Agency"):
+    if first.type == "Agency":
+        return max((s.name for s in spans), key=len)
+    if first.type == "Project":
         longest = max(spans, key=lambda s: s.end - s.start)
         return doc.t[longest.start : longest.end]
     return first.name

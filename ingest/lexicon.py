@@ -51,6 +51,11 @@ NATIONAL_AGENCIES: tuple[str, ...] = (
     "金融监管总局", "证监会", "中国证监会", "最高人民法院", "最高人民检察院", "国家统计局",
 )
 
+ORG_SUFFIXES: tuple[str, ...] = (
+    "律师事务所", "会计师事务所", "研究院", "研究所", "研究中心", "银行", "协会", "商会", "学会",
+    "业主委员会", "业委会", "大学", "学院", "基金会", "评估公司",
+)
+
 # --- officials and people --------------------------------------------------------------------
 OFFICIAL_TITLES: tuple[str, ...] = (
     "常务副市长", "副市长", "市长", "副区长", "区长", "副县长", "县长", "副省长", "省长", "副州长", "州长",
@@ -125,6 +130,14 @@ DEVELOPER_BRANDS: tuple[str, ...] = (
 )
 # brands that are ordinary words too: only before a company word or at the start of a project name
 WEAK_BRANDS = {"中南", "当代", "远洋", "新城", "实地", "红星", "大发", "建业", "中建", "中交", "领地", "名门", "新希望", "敏捷", "银城", "财经"}
+# English names of developer brands, for English reports
+ENGLISH_BRANDS: dict[str, str] = {
+    "Evergrande": "恒大", "Country Garden": "碧桂园", "Sunac": "融创", "Vanke": "万科", "Greenland": "绿地",
+    "Shimao": "世茂", "Kaisa": "佳兆业", "Fantasia": "花样年", "Sinic": "新力", "Modern Land": "当代",
+    "China Fortune Land": "华夏幸福", "Aoyuan": "奥园", "Zhenro": "正荣", "Yuzhou": "禹洲", "Agile": "雅居乐",
+    "Longfor": "龙湖", "Seazen": "新城", "Guangzhou R&F": "富力", "R&F Properties": "富力", "Sunshine 100": "阳光100",
+    "Ronshine": "融信", "Jinke": "金科", "Greentown": "绿城", "Poly Developments": "保利", "China Overseas": "中海",
+}
 COMPANY_ENDINGS: tuple[str, ...] = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "(集团)", "集团", "公司")
 DEVELOPER_WORDS: tuple[str, ...] = ("房地产", "地产", "置业", "置地", "房产", "房屋开发", "城建", "城市建设", "开发")
 DEVELOPER_ROLES: tuple[str, ...] = ("开发商", "开发企业", "新投资方", "投资方", "房企", "建设单位")

@@ -11,14 +11,17 @@ from .lexicon import (
     COMPANY_ENDINGS,
     DEVELOPER_BRANDS,
     DEVELOPER_WORDS,
+    ENGLISH_BRANDS,
     HEAD_CANON,
     NATIONAL_AGENCIES,
+    ORG_SUFFIXES,
     OUTLET_CONTEXT_AFTER,
     OUTLET_SUFFIXES,
     OUTLETS,
     TASKFORCE_HEADS,
     WEAK_BRANDS,
 )
+from .seg import verbal
 from .text import is_cjk
 
 _HEADS = sorted(AGENCY_HEADS, key=len, reverse=True)
@@ -33,6 +36,8 @@ _STOP_WORDS = (
     "开发商", "新投资方", "投资方", "承建方", "施工方", "建设单位", "房企", "企业", "公司", "由", "被", "与", "和",
     "及", "对", "向", "将", "在", "为", "是", "的", "了", "据", "经", "从", "把", "给", "让", "以", "于", "等",
     "成立", "组建", "设立", "建立", "形成", "各", "该", "其", "由于", "因", "通过", "收到", "联合", "会同", "来到",
+    "受理", "裁定", "起诉", "约谈", "督促", "要求", "协调", "帮助", "支持", "推动", "指导", "引进", "引入", "接手",
+    "收购", "旗下", "属于", "认定", "宣告", "指定", "委托", "聘请",
 )
 _LEVEL_PREFIX = set("省市县区州镇乡")
 _TF_STOPS = ("要", "强化", "加强", "优化", "调整", "抽调", "派驻", "牵头", "依托", "实行", "实施", "落实", "组成")
@@ -140,6 +145,15 @@ def find_companies(doc: Doc) -> None:
         doc.add(Span(s, e, "Developer", "brand:" + brand, brand, {"brand": True}))
 
 
+_EN_BRAND_RE = re.compile(r"\b(" + "|".join(re.escape(b) for b in sorted(ENGLISH_BRANDS, key=len, reverse=True)) + r")\b")
+
+
+def find_english_brands(doc: Doc) -> None:
+    for m in _EN_BRAND_RE.finditer(doc.t):
+        brand = ENGLISH_BRANDS[m.group(1)]
+        doc.add(Span(m.start(), m.end(), "Developer", "brand:" + brand, brand, {"brand": True}))
+
+
 def company_core(name: str) -> str:
     core = name
     for end in COMPANY_ENDINGS:
@@ -180,16 +194,46 @@ def find_agencies(doc: Doc) -> None:
         if head == "委" and place.name[-1:] not in "市县区省州":
             continue
         start = place.start
+        while True:  # 四川省遂宁市住房城乡建设局: the province before the city belongs to the name
+            outer = next((p for p in doc.of_type("Place") if p.end == start), None)
+            if outer is None:
+                break
+            start = outer.start
         name = t[start:e]
         canon = HEAD_CANON.get(head, head)
         key = f"{place.key}|{canon}"
-        doc.add(Span(start, e, "Agency", key, name, {"place": place.key, "head": canon}))
+        # the mention keeps a leading province; the name starts at the place the body belongs to
+        doc.add(Span(start, e, "Agency", key, t[place.start : e], {"place": place.key, "head": canon}))
     for m in _NATIONAL_RE.finditer(t):
         s, e = m.start(), m.end()
         if doc.covered(s) is not None and doc.covered(s, {"Policy", "Event", "TaskForce"}) is None:
             continue
         name = m.group()
         doc.add(Span(s, e, "Agency", "national:" + HEAD_CANON.get(name, name), name, {}))
+
+
+_ORG_RE = re.compile("|".join(re.escape(h) for h in sorted(ORG_SUFFIXES, key=len, reverse=True)))
+
+
+def find_organizations(doc: Doc) -> None:
+    """Law firms, research institutes, banks, associations, owners' committees."""
+    t = doc.t
+    for m in _ORG_RE.finditer(t):
+        s, e = m.start(), m.end()
+        if doc.covered(s) is not None and doc.covered(s, {"Place"}) is None:
+            continue
+        start = scan_back(t, s, 16, allow="()")
+        while start < s and t[start] in "()":
+            start += 1
+        if s - start < 2 or verbal(t[start:s], strict=True):
+            continue
+        # a trailing 中心/部 of the same body: 易居研究院智库中心
+        tail = re.match(r"[\u4e00-\u9fff]{0,4}(中心|研究部)", t[e:])
+        if tail and not doc.covered(e):
+            e += tail.end()
+        doc.remove_inside(start, e, {"Place"})
+        name = t[start:e]
+        doc.add(Span(start, e, "Organization", "name:" + name, name, {}))
 
 
 def unify_courts(doc: Doc) -> None:

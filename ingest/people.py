@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from .core import Doc, Span
 from .lexicon import (
     COMPOUND_SURNAMES,
@@ -48,8 +49,8 @@ def _name_at(t: str, i: int) -> str | None:
         nxt = t[i + sur + 2 : i + sur + 4]
         if (
             third in NOT_NAME_CHARS
-            or _is_word(third + t[i + sur + 2 : i + sur + 3])
-            and not _is_word(t[i + sur + 1 : i + sur + 3])
+            or _is_word(t[i + sur + 1 : i + sur + 3])
+            and not _is_word(given)
             or t.count(two) > t.count(name) and t.count(two) >= 2
         ) or _is_word(given) and len(nxt) and not _is_word(nxt[:2]) and t.count(name) == 1 and freq(given) > 2000:
             name = two

@@ -107,7 +107,50 @@ def find_places(doc: Doc) -> None:
     idx = _automaton()
     if idx is not None:
         _gazetteer_places(doc, idx)
+        if sum(ch.isascii() and ch.isalpha() for ch in doc.t) > len(doc.t) // 3:
+            _romanised_places(doc, idx.gaz)
     _towns(doc)
+
+
+# Conventional English names that differ from plain pinyin of the short name
+_ENGLISH = {
+    "shaanxi": "610000", "inner mongolia": "150000", "tibet": "540000", "hong kong": "810000", "macau": "820000",
+    "macao": "820000", "canton": "440100", "peking": "110000",
+}
+_ROMAN_RE = re.compile(r"\b[A-Z][a-z']+(?: [A-Z][a-z]+)?\b")
+
+
+@lru_cache(maxsize=1)
+def _roman_index() -> dict[str, str]:
+    from pypinyin import lazy_pinyin
+
+    gaz = load_gazetteer()
+    if gaz is None:
+        return {}
+    seen: dict[str, set[str]] = {}
+    for surface, code in gaz.surface_forms():
+        d = gaz.get(code)
+        if d is None or d.level not in ("province", "prefecture") or surface != d.short:
+            continue
+        key = "".join(lazy_pinyin(surface)).lower()
+        seen.setdefault(key, set()).add(code)
+    index = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+    index.pop("shanxi", None)  # 山西 / 陕西: only the spelled-out forms are safe
+    index["shanxi"] = "140000"
+    index.update(_ENGLISH)
+    return index
+
+
+def _romanised_places(doc: Doc, gaz: GazetteerLike) -> None:
+    """English reports: Zhengzhou, Guangdong, Hong Kong → divisions by pinyin of their short names."""
+    index = _roman_index()
+    for m in _ROMAN_RE.finditer(doc.t):
+        for s, e in ((m.start(), m.end()), (m.start(), m.start() + len(m.group().split(" ")[0]))):
+            key = doc.t[s:e].lower().replace("'", "")
+            code = index.get(key)
+            if code is not None and gaz.get(code) is not None:
+                _add_place(doc, gaz, s, e, code=code, chain=[])
+                break
 
 
 def _gazetteer_places(doc: Doc, idx: _Index) -> None:
@@ -192,7 +235,7 @@ def _choose(
             if parent_before:
                 score = 3
             elif code in full_in_text or followed or (
-                d.level in ("province", "prefecture") and tag(h.surface) == "ns" and not after[:1] in ("区", "路", "街")
+                d.level in ("province", "prefecture") and tag(h.surface) == "ns" and after[:1] not in ("区", "路", "街")
             ):
                 score = 1 if shared and not anc_in_text else 2
             else:

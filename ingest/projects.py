@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from .core import Doc, Span
 from .lexicon import DEVELOPER_BRANDS, PROJECT_GENERIC, PROJECT_HEAD_SUFFIXES, PROJECT_LAST_CHARS, WEAK_BRANDS
 from .orgs import scan_back
