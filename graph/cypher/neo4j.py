@@ -16,6 +16,7 @@ What shapes this file:
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -48,6 +49,23 @@ def _schema_statements() -> tuple[str, ...]:
 def schema() -> list[str]:
     """The statements of ``schema/constraints.cypher``; each is idempotent (``IF NOT EXISTS``)."""
     return list(_schema_statements())
+
+
+_SCHEMA_NAME = re.compile(r"^CREATE (?:FULLTEXT |RANGE |TEXT |POINT )?(?:CONSTRAINT|INDEX) (\w+) IF NOT EXISTS")
+
+
+def schema_name(statement: str) -> str | None:
+    """The name a schema statement gives its constraint or index (all of ours are named)."""
+    match = _SCHEMA_NAME.match(statement)
+    return match.group(1) if match else None
+
+
+def schema_state() -> list[Query]:
+    return [("SHOW INDEXES YIELD name, state", {}), ("SHOW CONSTRAINTS YIELD name", {})]
+
+
+def await_indexes(seconds: int) -> Query:
+    return "CALL db.awaitIndexes($seconds)", {"seconds": seconds}
 
 
 # -- writes ------------------------------------------------------------------------------------
