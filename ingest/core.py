@@ -11,7 +11,7 @@ from .lexicon import CLAUSE_STOPS, SENTENCE_ENDS
 # Which types may sit inside a span of another type (a place inside an agency name, …).
 NESTS: dict[str, frozenset[str]] = {
     "Agency": frozenset({"Place"}),
-    "TaskForce": frozenset({"Place", "Agency"}),
+    "TaskForce": frozenset({"Place", "Agency", "Policy"}),
     "Policy": frozenset({"Place", "Agency", "TaskForce"}),
     "Event": frozenset({"Place", "Agency", "Project", "Developer", "Policy", "TaskForce"}),
     "Organization": frozenset({"Place"}),

@@ -16,18 +16,25 @@ _MEETING_STOPS = (
 )
 _INSPECT_RE = re.compile("|".join(re.escape(v) for v in INSPECTION_VERBS))
 _HAPPEN_RE = re.compile(
-    r"(?:(?:裁定)?受理[\u4e00-\u9fff]{0,8}?破产(?:重整|清算)(?:一案|案)?)|复工续建|复工|停工"
+    r"(?:(?:裁定)?受理[\u4e00-\u9fff]{0,8}?破产(?:重整|清算)(?:一案|案)?)|复工续建|复工|停工|(?:集中)?交付|交房"
     r"|回复了?(?:业主|网友|网民|群众|购房人)的?(?:留言|诉求|投诉|来信|提问)"
 )
 _PLAN_WORDS = ("计划", "预计", "将于", "拟", "力争", "争取", "确保", "要求", "原定", "若", "如果", "不能", "未能", "能否", "是否", "之前")
 _CLAUSE_END = set(",。;!?\n:")
+_NOT_YET = ("未", "没有", "应该", "应", "无法", "难以", "不能", "延期", "逾期", "推迟")
+
+
+def _deadline(t: str, d: DateHit) -> bool:
+    """在9月底完成, 7月底之前: a target date, not when something happened."""
+    after = t[d.end : d.end + 3]
+    return after.startswith(("前", "之前", "底前", "底之前", "以前")) or (t[d.start - 1 : d.start] == "在" and after.startswith("底"))
 
 
 def _date_before(doc: Doc, dates: list[DateHit], pos: int, *, paragraph: bool) -> list[DateHit]:
     ss, _ = doc.sentence_of(pos)
     if paragraph:
         ss, _ = doc.paragraph_of(pos)
-    found = [d for d in dates if ss <= d.start and d.end <= pos]
+    found = [d for d in dates if ss <= d.start and d.end <= pos and not _deadline(doc.t, d)]
     if not found:
         return []
     last = found[-1]
@@ -55,6 +62,9 @@ def find_events(doc: Doc, dates: list[DateHit]) -> None:
             continue
         group = _date_before(doc, dates, start, paragraph=True)
         if not group:
+            if re.search(r"(召开|举行|主持)了?$", t[max(0, start - 4) : start]):
+                text = t[start:e]
+                doc.add(Span(start, e, "Event", "meeting:" + text, text, {"kind": "meeting"}))
             continue
         text = t[start:e]
         if len(group) > 1 and re.search(r"[两二三四]次", t[group[-1].end : start]):
@@ -83,7 +93,11 @@ def _inspections(doc: Doc, dates: list[DateHit]) -> None:
             continue
         lead = leader[-1]
         between = t[lead.end : s]
-        if not (between == "" or re.fullmatch(r"(带队|率队|一行|实地|深入|先后)*", between) or re.search(r"[,]$", between)):
+        if not (
+            re.fullmatch(r"(带队|率队|一行|实地|深入|先后)*", between)
+            or re.fullmatch(r"(先后)?(到|赴|来到|前往|深入)[^,。;]{0,24}", between)
+            or re.search(r"[,]$", between)
+        ):
             continue
         e = s
         while e < len(t) and t[e] not in _CLAUSE_END:
@@ -107,13 +121,20 @@ def _happenings(doc: Doc, dates: list[DateHit]) -> None:
             continue
         d = before[-1]
         gap = t[d.end : s]
-        if "“" in gap or "”" in gap or any(w in t[max(ss, d.start - 4) : s] for w in _PLAN_WORDS) or len(gap) > 70:
+        if _deadline(t, d) or "“" in gap or "”" in gap or any(w in t[max(ss, d.start - 4) : s] for w in _PLAN_WORDS) or len(gap) > 70:
+            continue
+        cs = max(t.rfind(ch, 0, s) for ch in ",。;!?\n") + 1
+        if any(w in t[cs:s] for w in _NOT_YET):
             continue
         if t.startswith(("复产", "复建"), e):
             continue
         text = t[s:e]
         if text.startswith("回复"):
             kind = "response"
+        elif text.endswith(("交付", "交房")):
+            if d.iso > (doc.published or "9999") or t.startswith(("条件", "标准", "时间", "日期", "计划"), e):
+                continue  # a delivery date still ahead of the report is a plan
+            kind = "delivery"
         else:
             kind = "restructuring" if "破产" in text else ("stoppage" if text == "停工" else "restart")
         doc.add(Span(s, e, "Event", f"{kind}:{d.iso}", text, {"kind": kind, "date": d.iso}))

@@ -40,7 +40,8 @@ _STOP_WORDS = (
     "收购", "旗下", "属于", "认定", "宣告", "指定", "委托", "聘请",
 )
 _LEVEL_PREFIX = set("省市县区州镇乡")
-_TF_STOPS = ("要", "强化", "加强", "优化", "调整", "抽调", "派驻", "牵头", "依托", "实行", "实施", "落实", "组成")
+_GENERIC_ORG = {"政策性", "商业", "国有", "地方", "相关", "合作", "贷款", "开户", "部分", "多家", "涉事", "各家", "股份制", "城商", "农商"}
+_TF_STOPS = ("召开", "主持", "出席", "参加", "要", "强化", "加强", "优化", "调整", "抽调", "派驻", "牵头", "依托", "实行", "实施", "落实", "组成")
 # companies in the trade that do not develop: agents, property managers, consultants
 _NOT_DEVELOPER = ("信息服务", "经纪", "中介", "物业", "咨询", "评估", "代理", "营销", "策划", "估价")
 
@@ -74,6 +75,8 @@ def find_outlets(doc: Doc) -> None:
         if not (after.startswith(OUTLET_CONTEXT_AFTER) or quoted or re.search(r"据[^,。]*$", before2)):
             continue
         if t[m.start() - 1 : e].endswith(("官网", "门户网", "政务网")):
+            continue
+        if m.group() == "报" and t[e : e + 1] in ("道", "告", "名", "送", "表", "价", "案", "警", "批", "备"):
             continue
         if doc.covered(m.start(), {"Outlet"}):
             continue
@@ -225,12 +228,15 @@ def find_organizations(doc: Doc) -> None:
         start = scan_back(t, s, 16, allow="()")
         while start < s and t[start] in "()":
             start += 1
-        if s - start < 2 or verbal(t[start:s], strict=True):
+        if s - start < 2 or verbal(t[start:s], strict=True) or t[start:s] in _GENERIC_ORG:
             continue
         # a trailing 中心/部 of the same body: 易居研究院智库中心
         tail = re.match(r"[\u4e00-\u9fff]{0,4}(中心|研究部)", t[e:])
         if tail and not doc.covered(e):
             e += tail.end()
+        legal_form = re.match(r"\([\u4e00-\u9fff]{2,8}\)", t[e:])  # (特殊普通合伙)
+        if legal_form:
+            e += legal_form.end()
         doc.remove_inside(start, e, {"Place"})
         name = t[start:e]
         doc.add(Span(start, e, "Organization", "name:" + name, name, {}))

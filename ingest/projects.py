@@ -14,7 +14,7 @@ _HEAD_RE = re.compile(r"(?:等(?:[0-9一二三四五六七八九十百余几数�
 _BRAND_RE = re.compile("|".join(re.escape(b) for b in sorted(DEVELOPER_BRANDS, key=len, reverse=True)))
 _STRONG_RE = re.compile(r"(花园|花苑|家园|公馆|华庭|名邸|山庄|苑)")
 _STOPS = (
-    "在", "的", "为", "类", "是", "和", "与", "及", "对", "将", "该", "由", "把", "了", "到", "来到", "着", "属",
+    "新区", "全市", "本市", "该市", "市区", "城区", "在", "的", "为", "类", "是", "和", "与", "及", "对", "将", "该", "由", "把", "了", "到", "来到", "着", "属",
     "项目", "小区", "楼盘", "个", "等", "从", "向", "于", "有", "即", "也", "均", "都", "还", "批次",
 )
 _FORWARD_STOPS = ("项目", "小区", "楼盘", "的", "也", "在", "已", "等", "是", "和", "与", "及", "业主", "工地", "售楼", "现场", "位于", "于", "将", "被", "从", "停工", "复工", "延期", "交房", "交付", "烂尾")
@@ -156,13 +156,13 @@ def _brand_projects(doc: Doc) -> None:
             e += 1
         if e - be < 2:
             continue
-        strong = t.startswith(("项目", "小区", "楼盘"), e)
+        strong = t.startswith(("项目", "小区", "楼盘", "业主", "售楼", "工地"), e)
         tail = t[be:e]
         if not strong and not (tail.endswith(PROJECT_HEAD_SUFFIXES) or tail[-1] in PROJECT_LAST_CHARS):
             continue
         if m.group() in WEAK_BRANDS and not (strong and _named(tail) and not _verbal(name_of(t, s, e), strict=True)):
             continue
-        if s and is_cjk(t[s - 1]) and not any(t.startswith(w, s - len(w)) for w in _STOPS):
+        if s and is_cjk(t[s - 1]) and not any(t.startswith(w, s - len(w)) for w in _STOPS) and doc.covered(s - 1, {"Place"}) is None:
             continue  # the brand is inside a longer name (高新金茂悦园)
         if any(w in tail for w in ("集团", "地产", "公司", "控股", "置业")):
             continue

@@ -188,9 +188,9 @@ def _policies(doc: Doc) -> Iterator[Rel]:
                 continue
             if _ISSUE_RE.search(lead):
                 subj = _subjects(doc, pol.start, paragraph=False)
-                for s in subj:
-                    if s.type != "Place":
-                        yield ("ISSUED", ekey(s), ekey(pol), s.start, pol.end)
+                agencies = [s for s in subj if s.type != "Place"]
+                for s in agencies or subj:
+                    yield ("ISSUED", ekey(s), ekey(pol), s.start, pol.end)
             continue
         ce = pol.end
         while ce < len(t) and t[ce] not in ",。;!?\n":
