@@ -14,7 +14,9 @@ from functools import cache
 from typing import Any
 
 from loupan.graph.model import EdgeRow, NodeRow, Source
-from loupan.ingest.normalize import agency_core, clean_name, company_core, fold, node_id, project_core
+from loupan.ingest import matching
+from loupan.ingest.matching import developer_key
+from loupan.ingest.normalize import agency_core, clean_name, fold, node_id
 from loupan.ingest.places import Division, gazetteer
 from loupan.ingest.records import Record
 
@@ -89,15 +91,15 @@ def gazetteer_report() -> NodeRow:
 
 
 def developer_row(name: str) -> NodeRow:
-    core = company_core(name, region_names()) or fold(name)
+    core = developer_key(name, region_names())
     aliases = [a for a in {fold(name), core} if a != name]
     return NodeRow(id=node_id("Developer", core), type="Developer", name=name, aliases=aliases, key=core)
 
 
 def project_key(name: str, code: str) -> str:
-    city = city_of(code) if code else None
-    core = project_core(name)
-    return f"{city.code}:{core}" if city else core
+    """``<city code>:<core>``: the prefecture-level city (so 涿州市 and 保定市 meet), the core
+    without bracket notes, leading place names or Arabic phase numbers (see ``matching``)."""
+    return matching.project_key(name, code)
 
 
 def records_rows(records: Iterable[Record], report: NodeRow) -> tuple[Rows, list[tuple[str, str]]]:
@@ -108,8 +110,10 @@ def records_rows(records: Iterable[Record], report: NodeRow) -> tuple[Rows, list
         f = rec.fields
         place = gazetteer().resolve(f.get("province"), f.get("city"), f.get("district"))
         if place is None:
+            place = gazetteer().resolve(f.get("province"), None) if f.get("province") else None
+            kept = f"in {place.name} alone" if place else "without a place"
             problems.append((rec.ref, f"cannot place province={f.get('province')!r} city={f.get('city')!r} "
-                                      "in the GB/T 2260 gazetteer; the project was kept without a place"))
+                                      f"in the GB/T 2260 gazetteer; the project was kept {kept}"))
         code = place.code if place else ""
 
         def src(field_name: str, rec: Record = rec) -> Source:

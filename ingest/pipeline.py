@@ -108,6 +108,7 @@ class Ingestor:
     def _write(self, rows: build.Rows) -> None:
         rows = self.resolver.resolve(rows)
         self.store.upsert(rows.nodes, rows.edges)
+        self.resolver.after_write(rows)
         for node in rows.nodes:
             self._learn(node.type, node.name, node.aliases, node.id)
 
