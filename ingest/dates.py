@@ -9,11 +9,10 @@ from datetime import date, timedelta
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 DATE_RE = re.compile(
-    r"(?:(?P<y>(?:19|20)\d{2})年)?(?:(?P<m>1[0-2]|0?[1-9])月(?:份)?)?(?:(?P<d>3[01]|[12]\d|0?[1-9])[日号])?"
+    r"(?=\d)(?:(?P<y>(?:19|20)\d{2})年)?(?:(?P<m>1[0-2]|0?[1-9])月(?:份)?)?(?:(?P<d>3[01]|[12]\d|0?[1-9])[日号])?"
 )
 RELATIVE = {"昨日": -1, "昨天": -1, "今日": 0, "今天": 0, "前日": -2, "前天": -2}
 _PUB_RE = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-# a digit right before 月 that is part of a longer number ("13月" is not a month)
 
 
 @dataclass(slots=True)

@@ -93,8 +93,8 @@ def merge_outlets(doc: Doc) -> None:
     outs = doc.of_type("Outlet")
     for a, b in zip(outs, outs[1:], strict=False):
         if a.end + 1 == b.start and doc.t[a.end] == "·" and a in doc.spans and b in doc.spans:
-            doc.spans.remove(a)
-            doc.spans.remove(b)
+            doc.remove(a)
+            doc.remove(b)
             name = doc.t[a.start : b.end]
             doc.add(Span(a.start, b.end, "Outlet", "name:" + name, name, {}))
 
@@ -268,7 +268,7 @@ def find_taskforces(doc: Doc) -> None:
             continue
         start = scan_back(t, s, 16, (*_STOP_WORDS, *_TF_STOPS))
         # the scan may stop inside a place/agency; keep those whole
-        for sp in doc.spans:
+        for sp in doc.overlapping(start, start + 1):
             if sp.start < start < sp.end:
                 start = sp.start
         if s - start < 2 and len(m.group()) < 4:

@@ -147,7 +147,7 @@ def link_accounts(doc: Doc) -> None:
                         break
             if matched:
                 break
-        doc.spans.remove(acc)
+        doc.remove(acc)
         if matched is not None:
             doc.add(Span(acc.start, acc.end, "Agency", matched.key, matched.name, {"account": True}), force=True)
         else:

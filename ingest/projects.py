@@ -51,17 +51,18 @@ def _add_project(doc: Doc, s: int, e: int, head_end: int | None = None, *, liste
     cs, core = _core_key(doc, s, e)
     if generic(core):
         return False
-    known = any(sp.type == "Project" and sp.key == "proj:" + core for sp in doc.spans)
+    known = any(sp.key == "proj:" + core for sp in doc.of_type("Project"))
     if not (known or listed or cs > s or _named(core)) or (not known and not listed and _verbal(core)):
         return False
     end = e
     if len(core) <= 2 and head_end is not None:
         end = head_end  # a two-character name is not a name without 项目: 奥莱项目
     name = t[s:end]
-    for sp in doc.spans:
+    for sp in doc.overlapping(s, e):
         if sp.type == "Place" and s <= sp.start and sp.end <= e and sp.start > s:
             return False  # a place inside a name that does not start with it: not a project
-    doc.remove_inside(s, end, {"Place"}) if cs == s else None
+    if cs == s:
+        doc.remove_inside(s, end, {"Place"})
     return doc.add(Span(s, end, "Project", "proj:" + core, name, {}))
 
 

@@ -57,6 +57,12 @@ def _decode(data: bytes, source: str) -> str:
     raise UnreadableInput(source, "neither UTF-8 nor GB18030; convert it to UTF-8 first")
 
 
+def decode(data: bytes, source: str = "<bytes>") -> str:
+    """``data`` as text: UTF-8 (with or without a BOM), else GB18030 (which covers GBK and GB2312).
+    Raises UnreadableInput naming ``source`` when it is neither."""
+    return _decode(data, source)
+
+
 def read_text(path_or_bytes: str | Path | bytes) -> str:
     """The text of a report. `"-"` reads stdin. Raises UnreadableInput for binary, undecodable or empty input."""
     if isinstance(path_or_bytes, bytes):

@@ -20,10 +20,7 @@ def ekey(sp: Span) -> str:
 
 def _top(doc: Doc, sp: Span) -> bool:
     """Not nested inside a project, developer, outlet or document name."""
-    return not any(
-        o is not sp and o.type in _OUTSIDE and o.start <= sp.start and sp.end <= o.end and (o.start, o.end) != (sp.start, sp.end)
-        for o in doc.spans
-    )
+    return not any(o.type in _OUTSIDE for o in doc.containers(sp))
 
 
 def _is_province(sp: Span) -> bool:
