@@ -152,10 +152,10 @@ def project_key(name: str, code: str) -> str:
 
 
 def strip_brand(base: str, brands: Iterable[str]) -> tuple[str, str]:
-    """(brand, rest) when ``base`` starts with a known brand and at least 3 characters remain."""
+    """(brand, rest) when ``base`` starts with a known brand and at least 2 characters remain."""
     best = ""
     for brand in brands:
-        if len(brand) > len(best) and base.startswith(brand) and len(base) - len(brand) >= 3:
+        if len(brand) > len(best) and base.startswith(brand) and len(base) - len(brand) >= 2:
             best = brand
     return best, base[len(best):]
 
@@ -248,9 +248,11 @@ class Candidate:
     features: dict[str, str]
 
 
-def _form(key: str, brands: Iterable[str]) -> Form:
+def _form(key: str, brands: Iterable[str], code: str = "") -> Form:
     base, phase = split_phase(key)
     brand, rest = strip_brand(base, brands)
+    if brand:  # 隆基泰和涿州紫悦: the place after the brand is as optional as the one before it
+        rest = strip_places(rest, code, keep=2)
     return Form(key, base, phase, pinyin(key), rest if brand else "", brand)
 
 
@@ -282,7 +284,7 @@ def entry_for(node_id: str, type_: str, name: str, aliases: Iterable[str], code:
     if not uniq:
         return None
     brand_list = tuple(brands) if type_ == "Project" else ()
-    return Entry(node_id, type_, scope, tuple(_form(k, brand_list) for k in uniq), province_code(code))
+    return Entry(node_id, type_, scope, tuple(_form(k, brand_list, code) for k in uniq), province_code(code))
 
 
 def blocks(entry: Entry) -> Iterator[tuple[str, ...]]:
@@ -342,7 +344,7 @@ def score_pair(a: Entry, b: Entry) -> tuple[float, dict[str, str]]:
 def _score_forms(type_: str, fa: Form, fb: Form) -> tuple[float, dict[str, str]]:
     if fa.key == fb.key:
         return 100.0, {"match": "key", "key": fa.key}
-    if fa.pinyin == fb.pinyin and len(fa.key) == len(fb.key) and len(fa.key) >= 3:
+    if fa.pinyin == fb.pinyin and len(fa.key) == len(fb.key) and len(fa.key) >= (3 if type_ == "Project" else 2):
         score = 94.0 if type_ == "Project" else 85.0
         return score, {"match": "homophone", "pinyin": fa.pinyin}
     if type_ == "Project":
@@ -354,7 +356,7 @@ def _score_forms(type_: str, fa: Form, fb: Form) -> tuple[float, dict[str, str]]
             return 0.0, {"phase": "only one has a phase"}
     if type_ == "Project":
         if (fa.brand or fb.brand) and (fa.rest or fa.base) == (fb.rest or fb.base) and \
-                (not fa.brand or not fb.brand):
+                (not fa.brand or not fb.brand or fa.brand == fb.brand):
             return 92.0, {"match": "brand prefix", "brand": fa.brand or fb.brand}
         if min(len(fa.base), len(fb.base)) >= 5 and _one_indel(fa.base, fb.base):
             return 91.0, {"match": "one character missing"}
