@@ -20,6 +20,7 @@ from .text import is_cjk
 _TITLES = sorted({*OFFICIAL_TITLES, *PERSON_TITLES, *REPORTER_WORDS}, key=len, reverse=True)
 _TITLE_RE = re.compile("|".join(re.escape(x) for x in _TITLES))
 _OFFICIAL = set(OFFICIAL_TITLES)
+_PRIVATE_BODIES = ("业委会", "业主委员会", "公司", "集团", "事务所", "研究院", "研究所", "银行", "协会", "商会", "中心")
 
 
 def _is_word(s: str) -> bool:
@@ -93,6 +94,9 @@ def find_people(doc: Doc) -> None:
         full_title = t[ts:e]
         is_official = title in _OFFICIAL or any(x in full_title for x in OFFICIAL_TITLES)
         if title in PERSON_TITLES:
+            is_official = False
+        # a title in a company, a firm or an owners' committee is not a public office
+        if (org is not None and org.type in ("Organization", "Developer")) or t[max(0, ts - 5) : ts].endswith(_PRIVATE_BODIES):
             is_official = False
         attrs = {"title": full_title}
         if org is not None:

@@ -163,7 +163,13 @@ def _brand_projects(doc: Doc) -> None:
             continue
         if m.group() in WEAK_BRANDS and not (strong and _named(tail) and not _verbal(name_of(t, s, e), strict=True)):
             continue
-        if s and is_cjk(t[s - 1]) and not any(t.startswith(w, s - len(w)) for w in _STOPS) and doc.covered(s - 1, {"Place"}) is None:
+        if (
+            s
+            and is_cjk(t[s - 1])
+            and not any(t.startswith(w, s - len(w)) for w in _STOPS)
+            and doc.covered(s - 1, {"Place"}) is None
+            and not (s >= 2 and _verbal(t[s - 2 : s], strict=True))
+        ):
             continue  # the brand is inside a longer name (高新金茂悦园)
         if any(w in tail for w in ("集团", "地产", "公司", "控股", "置业")):
             continue

@@ -75,6 +75,11 @@ def _sentence_spans(doc: Doc, pos: int, *types: str) -> list[Span]:
 
 def _developers(doc: Doc) -> Iterator[Rel]:
     projects = doc.of_type("Project")
+    devs = doc.of_type("Developer")
+    for a, b in zip(devs, devs[1:], strict=False):  # 正商地产旗下河南正商置业有限公司
+        gap = doc.t[a.end : b.start]
+        if re.fullmatch(r"(集团|地产|控股|置业)?(旗下|下属|控股的|全资子公司|子公司)(的)?", gap) and a.key != b.key:
+            yield ("SUBSIDIARY_OF", ekey(b), ekey(a), a.start, b.end)
     for d in doc.of_type("Developer"):
         inside = [p for p in projects if p.start <= d.start and d.end <= p.end]
         if inside:
