@@ -1,4 +1,4 @@
-// The graph view: Cytoscape.js with the fcose layout, grown one expansion at a time.
+// The graph view: Cytoscape.js laid out by d3-force, grown one expansion at a time.
 
 import { inRange, relLabel, typeColor } from "./util.js";
 
@@ -55,6 +55,11 @@ const STYLE = [
   { selector: ".filtered", style: { display: "none" } },
 ];
 
+/** A node's drawn radius, as the style's `mapData(deg, 0, 40, 18, 46)` sizes it. */
+function nodeRadius(deg) {
+  return (18 + (Math.min(Math.max(deg || 0, 0), 40) / 40) * 28) / 2;
+}
+
 /** The date of a relation: its own date attribute, else the earliest date of the reports that assert it. */
 export function relationDate(rel) {
   const attrs = rel.attrs || {};
@@ -68,11 +73,18 @@ export class GraphView {
   constructor(container, { onSelectNode, onSelectEdge, onExpand, onChange } = {}) {
     this.onChange = onChange || (() => {});
     this.lastLayoutMs = 0;
+    this.baseEdgeLength = 70;
+    this.leafSpacing = 4;
+    // Measured at 1,000 nodes: 200 ticks, collisions in the last 40% once each, give the same
+    // overlap-free drawing as 300 ticks with collisions throughout, in less than half the time.
+    this.ticks = 200;
+    this.collideShare = 0.4;
+    this.collideIterations = 1;
     this.cy = window.cytoscape({
       container,
       style: STYLE,
       minZoom: 0.03,
-      maxZoom: 4,
+      maxZoom: 2.5,
       boxSelectionEnabled: false,
       selectionType: "single",
       textureOnViewport: false,
@@ -102,7 +114,9 @@ export class GraphView {
   }
 
   nodeData(entity) {
-    return { id: entity.id, label: entity.name, type: entity.type, date: entity.date || "", color: typeColor(entity.type), entity };
+    // Events often share a name ("专题会议"); their date tells them apart.
+    const label = entity.type === "Event" && entity.date ? `${entity.date} ${entity.name}` : entity.name;
+    return { id: entity.id, label, type: entity.type, date: entity.date || "", color: typeColor(entity.type), entity };
   }
 
   /** Add an entity (or refresh what is known about it); returns its node. */
@@ -137,7 +151,8 @@ export class GraphView {
 
   /**
    * Add the relations found around `centerId`. New neighbours go on rings around the centre, away
-   * from what is already drawn; small graphs are then polished by fcose. Returns counts added.
+   * from what is already drawn, then settle by a short simulation in which the nodes already drawn
+   * stay where they are. Returns counts added.
    */
   addNeighbourhood(centerId, relations) {
     const center = this.cy.getElementById(centerId);
@@ -155,7 +170,10 @@ export class GraphView {
       this.refreshDegrees();
     });
     if (center.nonempty() && fresh.length) this.placeAround(center, fresh);
-    if (fresh.length && this.cy.nodes().length <= 400) this.layout({ randomize: false, fit: false });
+    if (fresh.length) {
+      for (const node of fresh) node.scratch("_fresh", true);
+      this.layout({ randomize: false, fit: false, pin: true });
+    }
     this.onChange();
     return { nodes: fresh.length, edges };
   }
@@ -187,27 +205,55 @@ export class GraphView {
     this.cy.nodes().forEach((n) => n.data("deg", n.degree(false)));
   }
 
-  /** Lay everything out with fcose (no animation); returns the milliseconds it took. */
-  layout({ randomize = true, fit = true } = {}) {
-    const n = this.cy.nodes().length;
+  /**
+   * Lay the graph out with a d3-force simulation run to its end without drawing (no animation):
+   * links pull neighbours together, Barnes-Hut repulsion spreads the rest, a collision force keeps
+   * every node (and the start of its label) clear of the others, and weak gravity keeps separate
+   * components near each other. `randomize` starts from scratch; otherwise nodes start where they
+   * are and, with `pin`, the ones already drawn stay put so an expansion does not reshuffle the view.
+   * Returns the milliseconds it took.
+   */
+  layout({ randomize = true, fit = true, pin = false } = {}) {
+    const nodes = this.cy.nodes();
+    const n = nodes.length;
     if (!n) return 0;
     const t0 = performance.now();
-    this.cy
-      .layout({
-        name: "fcose",
-        animate: false,
-        randomize,
-        fit,
-        padding: 40,
-        quality: n > 2500 ? "draft" : "default",
-        numIter: n > 600 ? 1000 : 2500,
-        nodeRepulsion: 6500,
-        idealEdgeLength: 80,
-        nodeSeparation: 70,
-        packComponents: true,
-        nodeDimensionsIncludeLabels: n <= 600,
-      })
-      .run();
+    const d3 = window.d3;
+    const leaves = new Map();
+    this.cy.edges().forEach((e) => {
+      const [a, b] = [e.source(), e.target()];
+      if (b.degree(false) === 1) leaves.set(a.id(), (leaves.get(a.id()) || 0) + 1);
+      if (a.degree(false) === 1) leaves.set(b.id(), (leaves.get(b.id()) || 0) + 1);
+    });
+    const sims = nodes.map((node) => {
+      const p = node.position();
+      const d = { id: node.id(), r: nodeRadius(node.data("deg")) };
+      if (!randomize) Object.assign(d, { x: p.x, y: p.y });
+      if (pin && !node.scratch("_fresh")) Object.assign(d, { fx: p.x, fy: p.y });
+      return d;
+    });
+    const links = this.cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id() }));
+    // A hub's leaves need room around it: the link grows with the busier end's number of leaves.
+    const leafCount = (id) => leaves.get(id) || 0;
+    const length = (l) => Math.max(this.baseEdgeLength, this.leafSpacing * Math.max(leafCount(l.source.id), leafCount(l.target.id)));
+    const ticks = this.ticks;
+    const sim = d3.forceSimulation(sims).stop()
+      .alphaDecay(1 - Math.pow(0.001, 1 / ticks))
+      .force("link", d3.forceLink(links).id((d) => d.id).distance(length))
+      .force("charge", d3.forceManyBody().strength(-140).theta(0.9).distanceMax(900))
+      .force("x", d3.forceX(0).strength(0.04))
+      .force("y", d3.forceY(0).strength(0.04));
+    if (!randomize) sim.alpha(0.5);
+    // Collisions matter once the shape has formed; resolving them from the first tick doubles the cost.
+    const settle = Math.ceil(ticks * this.collideShare);
+    const steps = randomize ? ticks : Math.ceil(ticks / 2);
+    sim.tick(Math.max(0, steps - settle));
+    sim.force("collide", d3.forceCollide((d) => d.r + 7).iterations(this.collideIterations));
+    sim.tick(Math.min(steps, settle));
+    const at = new Map(sims.map((d) => [d.id, d]));
+    this.cy.batch(() => nodes.positions((node) => ({ x: at.get(node.id()).x, y: at.get(node.id()).y })));
+    nodes.removeScratch("_fresh");
+    if (fit) this.fit();
     this.lastLayoutMs = performance.now() - t0;
     return this.lastLayoutMs;
   }
@@ -304,7 +350,7 @@ export class GraphView {
         for (let dy = -1; dy <= 1; dy += 1) {
           for (const b of grid.get(`${gx + dx},${gy + dy}`) || []) {
             const d = Math.hypot(a.p.x - b.p.x, a.p.y - b.p.y);
-            if (d < Math.max(a.r, b.r)) count += 1;
+            if (d < a.r + b.r) count += 1;
           }
         }
       }

@@ -1,0 +1,375 @@
+"""The explorer page in a real browser: Debian's chromium, driven by Playwright, against a real uvicorn
+server over an embedded store filled from the bundled sample (records and news).
+
+Never a downloaded browser: Playwright is pointed at ``/usr/bin/chromium`` (``scripts/install-browser.sh``
+installs it). Without it the tests skip locally and fail in CI. Screenshots and the 1,000-node layout
+measurement go to ``test-artifacts/explorer/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loupan.api.app import create_app
+from loupan.cli import sample_dir
+from loupan.config import Settings
+from loupan.graph.ladybug_store import LadybugStore
+from loupan.ingest.pipeline import Ingestor
+
+from .server import GraphQLClient, running
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "explorer"
+CHROMIUM = Path(os.environ.get("LOUPAN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+EDITOR_KEY = "explorer-test-editor-key"
+TIMEOUT_MS = 20_000
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(reason: str) -> None:
+    if _in_ci():
+        pytest.fail(f"{reason} (CI must run the browser tests)")
+    pytest.skip(f"BROWSER TESTS NOT RUN: {reason}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing; run scripts/install-browser.sh to install Debian's chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is missing; install the dev extras (pip install -e '.[dev]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn server over the sample, with one editor key configured."""
+    store = LadybugStore(tmp_path_factory.mktemp("explorer") / "store")
+    summary = Ingestor(store).ingest_paths([sample_dir() / "records", sample_dir() / "news"])
+    assert summary.errors == [] and summary.reports > 0
+    key_entry = f"tester:editor:{hashlib.sha256(EDITOR_KEY.encode()).hexdigest()}"
+    settings = Settings(env="development", api_keys=key_entry)  # type: ignore[call-arg]
+    try:
+        with running(create_app(settings, store)) as base:
+            yield base
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def schema_fields(server: str) -> dict[str, set[str]]:
+    """Which queries and mutations this server has (the page must adapt to exactly these)."""
+    client = GraphQLClient(server)
+    try:
+        data = client("{ __schema { queryType { fields { name } } mutationType { fields { name } } } }")["__schema"]
+    finally:
+        client.close()
+    return {"query": {f["name"] for f in data["queryType"]["fields"]},
+            "mutation": {f["name"] for f in (data["mutationType"] or {}).get("fields", [])}}
+
+
+class Page:
+    """A page with the errors it logged, and screenshots named in order."""
+
+    def __init__(self, page: Any, name: str) -> None:
+        self.page = page
+        self.name = name
+        self.errors: list[str] = []
+        self.shots: list[Path] = []
+        page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
+
+    def shot(self, label: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{len(self.shots) + 1:02d}-{label}.png"
+        self.page.screenshot(path=str(path))
+        self.shots.append(path)
+        return path
+
+    def js(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+    def canvas_point(self, element_id: str) -> tuple[float, float]:
+        """Where to click an element of the graph on the screen: a node's centre; for an edge, the point
+        along it farthest from every other node and edge, as a reader would aim at a crowded drawing."""
+        point: dict[str, float] = self.js("""(id) => {
+            const cy = window.loupanExplorer.graph.cy, el = cy.getElementById(id);
+            const box = cy.container().getBoundingClientRect();
+            const screen = (p) => ({ x: box.left + p.x * cy.zoom() + cy.pan().x, y: box.top + p.y * cy.zoom() + cy.pan().y });
+            if (el.isNode()) return screen(el.position());
+            const a = el.source().position(), b = el.target().position();
+            const toSegment = (p, s, t) => {
+                const dx = t.x - s.x, dy = t.y - s.y, len = dx * dx + dy * dy || 1;
+                const k = Math.max(0, Math.min(1, ((p.x - s.x) * dx + (p.y - s.y) * dy) / len));
+                return Math.hypot(p.x - s.x - k * dx, p.y - s.y - k * dy);
+            };
+            let best = null, bestGap = -1;
+            for (let k = 0.25; k <= 0.75; k += 0.025) {
+                const p = { x: a.x + k * (b.x - a.x), y: a.y + k * (b.y - a.y) };
+                let gap = Infinity;
+                cy.nodes(':visible').forEach((n) => { gap = Math.min(gap, Math.hypot(p.x - n.position().x, p.y - n.position().y) - n.width() / 2); });
+                cy.edges(':visible').not(el).forEach((e) => { gap = Math.min(gap, toSegment(p, e.source().position(), e.target().position())); });
+                if (gap > bestGap) { bestGap = gap; best = p; }
+            }
+            return screen(best);
+        }""", element_id)
+        return point["x"], point["y"]
+
+    def show_only(self, ids: list[str]) -> None:
+        """Bring some elements into view at a readable zoom, as a reader would before clicking one."""
+        self.js("""(ids) => { const cy = window.loupanExplorer.graph.cy;
+            const els = cy.collection(ids.map((id) => cy.getElementById(id)));
+            cy.fit(els.union(els.connectedNodes()), 150);
+            if (cy.zoom() > 1.5) cy.zoom({ level: 1.5, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }); }""", ids)
+
+
+@pytest.fixture
+def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    # Offline by construction: anything not served by the app under test is refused and reported.
+    outside: list[str] = []
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(server) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    p = Page(context.new_page(), request.node.name.removeprefix("test_"))
+    p.page.goto(server + "/")
+    p.page.wait_for_selector("body[data-ready=true]")
+    yield p
+    context.close()
+    assert outside == [], f"the page asked for resources outside the app: {outside}"
+    assert p.errors == [], f"the page logged errors: {p.errors}"
+
+
+def search(p: Page, text: str) -> list[str]:
+    p.page.fill("#search-input", text)
+    p.page.press("#search-input", "Enter")
+    p.page.wait_for_function("(q) => document.querySelector('#search-results .result-open') && "
+                             "document.getElementById('search-input').value === q", arg=text)
+    p.page.wait_for_timeout(400)  # the debounced search-as-you-type answer may land after Enter's
+    return [t.strip() for t in p.page.locator("#search-results .result-name").all_inner_texts()]
+
+
+def evidence_title(p: Page) -> str:
+    return str(p.page.locator("#evidence .ev-title").inner_text())
+
+
+def test_journey_search_open_expand_quote_path(page: Page) -> None:
+    p = page
+    p.shot("start")
+    assert "从左侧搜索" in p.page.locator("#graph-empty").inner_text()
+
+    # 1. Search: the name, pinyin and a homophone typo all find the developer, with type and place.
+    names = search(p, "恒大")
+    assert names[0] == "恒大"
+    first = p.page.locator("#search-results .result").first
+    assert "开发商" in first.inner_text()
+    assert "郑州市 · 河南省" in p.page.locator("#search-results").inner_text()  # projects show their place
+    p.shot("search")
+    assert search(p, "hengda")[0] == "恒大"
+    assert search(p, "横大")[0] == "恒大"
+    p.shot("search-typo")
+    assert search(p, "郑州")[0] == "郑州市"  # a short form; the result says which name matched
+    first = p.page.locator("#search-results .result").first.inner_text()
+    assert "地区" in first and "匹配「郑州」" in first and "河南省" in first
+    search(p, "恒大")
+
+    # 2. Open the developer: its evidence, and one node in the graph.
+    p.page.locator("#search-results .result-open").first.click()
+    p.page.wait_for_function("() => document.querySelector('#evidence .ev-title')?.textContent === '恒大'")
+    assert "开发商" in p.page.locator("#evidence .ev-head").inner_text()
+    assert "来源与原文" in p.page.locator("#evidence").inner_text()
+    assert p.js("() => window.loupanExplorer.graph.size.nodes") == 1
+
+    # 3. Expand its neighbours with the button, then a project's by double-clicking it in the graph.
+    p.page.click("#expand-button")
+    p.page.wait_for_function("() => window.loupanExplorer.graph.size.nodes > 50")
+    assert "已展开「恒大」" in p.page.locator("#status").inner_text()
+    assert "图中" in p.page.locator("#graph-count").inner_text()
+    p.shot("expanded")
+    project = "Project:410100:恒大城"
+    assert p.js("(id) => window.loupanExplorer.graph.has(id)", project)
+    p.show_only([project])
+    p.page.mouse.dblclick(*p.canvas_point(project))
+    p.page.wait_for_function("() => window.loupanExplorer.graph.has('Place:410100')")
+    assert evidence_title(p) == "恒大城"
+    assert "郑州市" in p.page.locator("#evidence .ev-sub").inner_text()
+
+    # 4. Click the city in the graph, expand it; click a relation in the graph and read its quote.
+    before = p.js("() => window.loupanExplorer.graph.size.nodes")
+    p.show_only(["Place:410100"])
+    p.page.mouse.click(*p.canvas_point("Place:410100"))
+    p.page.wait_for_function("() => document.querySelector('#evidence .ev-title')?.textContent === '郑州市'")
+    p.page.click("#expand-button")
+    p.page.wait_for_function("(n) => window.loupanExplorer.graph.size.nodes > n", arg=before)
+    edge = p.js("""() => window.loupanExplorer.graph.cy.edges().filter((e) =>
+        e.target().id() === 'Place:410100' && e.source().data('entity').name === '问题楼盘化解工作专题会议')[0].id()""")
+    p.show_only([edge])
+    p.page.mouse.click(*p.canvas_point(edge))
+    p.page.wait_for_selector("#evidence .rel-title")
+    panel = p.page.locator("#evidence")
+    assert "位于" in p.page.locator("#evidence .rel-title").inner_text()
+    quotes = panel.locator(".quote blockquote").all_inner_texts()
+    assert any("郑州市市长侯红先后组织召开了两次问题楼盘化解工作专题会议" in q for q in quotes), (quotes, panel.inner_text(), p.js("(id) => JSON.stringify(window.loupanExplorer.graph.relation(id))", edge))
+    link = panel.locator("a.report-link").first
+    assert link.inner_text().startswith("阅读原文")
+    assert (link.get_attribute("href") or "").startswith("http")
+    assert "市长半月两次开会表态" in panel.locator(".report-title").first.inner_text()
+    p.shot("quote")
+
+    # 5. Choose two entities and find the path between them; it is listed and highlighted.
+    for slot, text, name in (("#path-from", "恒大", "恒大"), ("#path-to", "郑州市人民政府", "郑州市人民政府")):
+        p.page.fill(f"{slot} .picker-input", text)
+        option = p.page.locator(f"{slot} .picker-option", has_text=name).first
+        option.wait_for()
+        option.click()
+        assert name in p.page.locator(f"{slot} .picker-chips").inner_text()
+    p.page.click("#path-find")
+    p.page.wait_for_selector("#path-results .path")
+    steps = p.page.locator("#path-results .path").first.inner_text()
+    for name in ("恒大", "恒大城", "郑州市", "郑州市人民政府"):
+        assert name in steps
+    assert "extra-info.json" not in steps  # "listed in the same file" is no relation
+    highlighted = p.js("() => window.loupanExplorer.graph.cy.elements('.path').length")
+    assert highlighted == 7  # 4 nodes and 3 relations
+    p.shot("path")
+
+
+def test_timeline_and_corrections_follow_the_server(page: Page, schema_fields: dict[str, set[str]]) -> None:
+    p = page
+    p.page.goto(p.page.url.split("#")[0] + "#entity=" + "Place%3A410100")
+    p.page.reload()
+    p.page.wait_for_function("() => document.querySelector('#evidence .ev-title')?.textContent === '郑州市'")
+
+    # Timeline of a place: the server's when it has one, else a clear notice and the dated reports.
+    p.page.click(".tab[data-tab=timeline]")
+    if "timeline" in schema_fields["query"]:
+        p.page.wait_for_selector("#timeline-list .tl-item")
+        text = p.page.locator("#timeline").inner_text()
+        assert "郑州市 的时间线" in text and "2021" in text
+    else:
+        notice = p.page.locator("#timeline-unavailable")
+        notice.wait_for()
+        assert "not available on this server" in notice.inner_text()
+    p.shot("timeline")
+
+    # Corrections: one form per operation, enabled exactly when the server has the mutation.
+    p.page.click(".tab[data-tab=corrections]")
+    p.page.wait_for_selector("#form-addAlias")
+    for op in ("addAlias", "mergeEntities", "splitEntity", "judge"):
+        form = p.page.locator(f"#form-{op}")
+        disabled = form.locator("button[type=submit]").is_disabled()
+        if op in schema_fields["mutation"]:
+            assert not disabled, op
+        else:
+            assert disabled, op
+            assert "not available on this server" in form.locator(".op-unavailable").inner_text()
+    p.shot("corrections")
+
+    # The editor's key: asked once, kept for the tab, sent as a bearer token.
+    p.page.click("#editor-login")
+    p.page.fill("#key-input", EDITOR_KEY)
+    p.page.locator("#key-form button[type=submit]").click()
+    p.page.wait_for_function("() => document.getElementById('editor-state').textContent.includes('已登录')")
+    assert p.js("() => sessionStorage.getItem('loupan.editorKey')") == EDITOR_KEY
+    with p.page.expect_request(lambda r: r.url.endswith("/graphql") and r.method == "POST") as sent:
+        search(p, "郑州")
+    assert sent.value.headers.get("authorization") == f"Bearer {EDITOR_KEY}"
+
+    if "addAlias" in schema_fields["mutation"]:
+        p.page.click(".tab[data-tab=corrections]")
+        form = p.page.locator("#form-addAlias")
+        form.locator("input[name=alias]").fill("郑州")
+        form.locator("textarea[name=reason]").fill("浏览器测试：常用简称")
+        form.locator("button[type=submit]").click()
+        p.page.wait_for_selector("#form-addAlias .notice-ok")
+        assert "添加别名" in p.page.locator("#audit").inner_text()
+        p.shot("corrections-done")
+
+
+def synthetic_graph(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A graph shaped like the real one: provinces ⊃ cities; developers with a skewed number of projects,
+    mostly in a few home cities; agencies and task forces in cities handling some projects."""
+    rng = random.Random(seed)
+    entities: list[dict[str, Any]] = []
+    relations: list[dict[str, Any]] = []
+
+    def node(kind: str, i: int) -> str:
+        entities.append({"id": f"{kind}:{i}", "type": kind, "name": f"{kind[:3]}{i}", "code": None, "date": None})
+        return f"{kind}:{i}"
+
+    def rel(kind: str, a: str, b: str) -> None:
+        relations.append({"id": f"{kind}|{a}|{b}", "type": kind, "attrs": {}, "sources": [],
+                          "source": {"id": a}, "target": {"id": b}})
+
+    provinces = [node("Place", i) for i in range(20)]
+    cities = [node("Place", 100 + i) for i in range(100)]
+    for c in cities:
+        rel("PART_OF", c, rng.choice(provinces))
+    developers = [node("Developer", i) for i in range(60)]
+    agencies = [node("Agency", i) for i in range(60)]
+    for a in agencies:
+        rel("LOCATED_IN", a, rng.choice(cities))
+    forces = [node("TaskForce", i) for i in range(40)]
+    for f in forces:
+        rel("LOCATED_IN", f, rng.choice(cities))
+    weights = [1 / (k + 1) for k in range(len(developers))]
+    home = {d: rng.sample(cities, rng.randint(1, 4)) for d in developers}  # where each one mostly builds
+    for i in range(n - len(entities)):
+        project = node("Project", i)
+        developer = rng.choices(developers, weights)[0]
+        rel("DEVELOPS", developer, project)
+        rel("LOCATED_IN", project, rng.choice(home[developer] if rng.random() < 0.8 else cities))
+        if rng.random() < 0.15:
+            rel("HANDLES", rng.choice(forces), project)
+    return entities, relations
+
+
+def test_layout_stays_readable_at_1000_nodes(page: Page) -> None:
+    p = page
+    entities, relations = synthetic_graph(1000)
+    result = p.js("""([entities, relations]) => {
+        const g = window.loupanExplorer.graph;
+        const ms = g.load(entities, relations);
+        const pos = g.cy.nodes().map((n) => n.position());
+        const bb = g.cy.nodes().boundingBox();
+        return { ms, nodes: g.size.nodes, edges: g.size.edges, overlaps: g.overlaps(),
+                 finite: pos.every((q) => Number.isFinite(q.x) && Number.isFinite(q.y)),
+                 width: bb.w, height: bb.h };
+    }""", [entities, relations])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    record = {**result, "layout": "d3-force 3.0.1 simulation run to the end, no animation", "browser": p.page.context.browser.version}
+    (ARTIFACTS / "layout-1000.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    p.shot("layout-1000")
+    assert result["nodes"] == 1000 and result["edges"] == len(relations)
+    assert result["finite"]
+    # Readable: nodes spread over a plane rather than piled up, and almost none drawn on top of another.
+    assert min(result["width"], result["height"]) > 10 * math.sqrt(1000)
+    assert result["overlaps"] <= 20, result
