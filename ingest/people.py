@@ -14,7 +14,7 @@ from .lexicon import (
     REPORTER_WORDS,
     SURNAMES,
 )
-from .seg import freq, is_word
+from .seg import freq, is_word, tag
 from .text import is_cjk
 
 _TITLES = sorted({*OFFICIAL_TITLES, *PERSON_TITLES, *REPORTER_WORDS}, key=len, reverse=True)
@@ -25,6 +25,11 @@ _PRIVATE_BODIES = ("业委会", "业主委员会", "公司", "集团", "事务�
 
 def _is_word(s: str) -> bool:
     return is_word(s)
+
+
+def _common_word(s: str) -> bool:
+    tg = tag(s)
+    return tg is not None and not tg.startswith("nr") and freq(s) >= 300
 
 
 def _name_at(t: str, i: int) -> str | None:
@@ -44,6 +49,8 @@ def _name_at(t: str, i: int) -> str | None:
     if not given or given[0] in NOT_GIVEN_FIRST:
         return None
     name = t[i : i + sur + len(given)]
+    if _common_word(t[i : i + sur + 1]):
+        return None  # 组长单位, 主任程度: an ordinary word after a title, not a name
     if len(given) == 2:
         two = t[i : i + sur + 1]
         third = given[1]
