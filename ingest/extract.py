@@ -19,7 +19,8 @@ from . import events, orgs, people, placematch, policies, projects
 from .core import Doc, Span
 from .dates import find_dates
 from .relations import ekey, relate
-from .text import fold
+from .seg import common_word
+from .text import fold, is_cjk
 
 EXTRACTOR_VERSION = "rules-1"
 
@@ -118,18 +119,31 @@ class KnownNames:
         return out
 
 
-_KEY_PREFIX = {"Project": "proj:", "Place": "name:"}
+_BOUNDARY = set("在于和与及到从是对据为了的将由向被让、")
+_CONTEXT_AFTER = ("项目", "小区", "楼盘", "集团", "公司", "地产", "置业", "控股", "”", "业主")
 
 
 def _known(doc: Doc, known: KnownNames | None) -> None:
-    if known is None:
+    """Names the graph has: rule-found spans take the graph's canonical name; the rest fill gaps."""
+    if known is None or not len(known):
         return
-    for s, e, typ, canonical in known.matches(doc.t):
-        if typ == "Developer" and len(canonical) <= 3:
-            key = "brand:" + fold(canonical)
-        else:
-            key = _KEY_PREFIX.get(typ, "name:") + fold(canonical)
-        doc.add(Span(s, e, typ, key, canonical, {"known": True}))
+    hits = known.matches(doc.t)
+    exact = {(s, e): (typ, can) for s, e, typ, can in hits}
+    for sp in doc.spans:
+        got = exact.get((sp.start, sp.end))
+        if got is not None and got[0] == sp.type and sp.type != "Place":
+            sp.key, sp.name = "known:" + fold(got[1]), got[1]
+            sp.attrs["known"] = True
+    for s, e, typ, canonical in hits:
+        if typ == "Place" or (s, e) in {(x.start, x.end) for x in doc.overlapping(s, e)}:
+            continue
+        surface = doc.t[s:e]
+        prev = doc.t[s - 1 : s]
+        if len(surface) <= 3 and prev and is_cjk(prev) and prev not in _BOUNDARY and doc.covered(s - 1) is None:
+            continue  # inside a longer word (璀璨时代 for a known 时代)
+        if len(surface) <= 3 and common_word(surface) and not doc.t.startswith(_CONTEXT_AFTER, e):
+            continue  # a name that is also an ordinary word (时代, 中心) needs a project or company word after it
+        doc.add(Span(s, e, typ, "known:" + fold(canonical), canonical, {"known": True}))
 
 
 def extract(text: str, *, published: str | None = None, known: KnownNames | None = None) -> Extraction:
@@ -137,7 +151,6 @@ def extract(text: str, *, published: str | None = None, known: KnownNames | None
     dates = find_dates(doc.t, published)
     policies.find_documents(doc)
     policies.find_quotes(doc)
-    _known(doc, known)
     orgs.find_outlets(doc)
     orgs.merge_outlets(doc)
     orgs.find_companies(doc)
@@ -152,6 +165,7 @@ def extract(text: str, *, published: str | None = None, known: KnownNames | None
     people.find_people(doc)
     projects.find_projects(doc)
     projects.nest_projects(doc)
+    _known(doc, known)
     events.find_events(doc, dates)
     _drop_dangling_towns(doc)
     return _assemble(doc)
@@ -210,6 +224,9 @@ _PUBLIC_ATTRS = {"code", "level", "province", "title", "org", "date", "kind", "b
 
 
 def _entity_name(first: Span, spans: list[Span], doc: Doc) -> str:
+    canonical = [s.name for s in spans if s.attrs.get("known")]
+    if canonical:
+        return canonical[0]
     if first.type == "Place":
         if first.attrs.get("code"):
             chained = [s for s in spans if s.attrs.get("chain")]

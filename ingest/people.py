@@ -14,7 +14,7 @@ from .lexicon import (
     REPORTER_WORDS,
     SURNAMES,
 )
-from .seg import freq, is_word, tag
+from .seg import common_word, freq, is_word
 from .text import is_cjk
 
 _TITLES = sorted({*OFFICIAL_TITLES, *PERSON_TITLES, *REPORTER_WORDS}, key=len, reverse=True)
@@ -28,8 +28,7 @@ def _is_word(s: str) -> bool:
 
 
 def _common_word(s: str) -> bool:
-    tg = tag(s)
-    return tg is not None and not tg.startswith("nr") and freq(s) >= 300
+    return common_word(s)
 
 
 def _name_at(t: str, i: int) -> str | None:

@@ -29,6 +29,12 @@ def tag(word: str) -> str | None:
     return _ready()[1].get(word)
 
 
+def common_word(s: str) -> bool:
+    """An ordinary dictionary word (not a personal or place name) of some frequency."""
+    tg = tag(s)
+    return tg is not None and not tg.startswith(("nr", "ns")) and freq(s) >= 300
+
+
 @lru_cache(maxsize=8192)
 def verbal(phrase: str, *, strict: bool = False) -> bool:
     """Whether jieba reads the phrase as containing a verb, adverb, preposition or conjunction."""

@@ -162,6 +162,18 @@ def test_known_names_are_recognised_and_grow_incrementally() -> None:
     assert _has(ex, "Developer", "鑫德利置业") and len(known) == 2
 
 
+def test_known_names_give_canonical_names_and_skip_ordinary_words() -> None:
+    known = KnownNames()
+    known.add("恒大", "Developer", "中国恒大集团")
+    known.add("时代", "Project", "时代")
+    ex = extract("第一批次为恒大悦珑湾项目。璀璨时代项目一期交付,新时代的要求。", known=known)
+    assert _has(ex, "Project", "恒大悦珑湾")  # a known brand does not hide the project it starts
+    developer = next(e for e in ex.entities if e.type == "Developer")
+    assert developer.name == "中国恒大集团" and developer.mentions[0].text == "恒大"
+    assert not _has(ex, "Project", "时代")
+    assert _rel(ex, "DEVELOPS", "恒大", "恒大悦珑湾")
+
+
 def test_reading_decodes_gb18030_and_strips_html() -> None:
     html = "<html><head><script>var x=1;</script></head><body><p>郑州市人民政府</p></body></html>"
     assert read_text(html.encode("gb18030")) == "郑州市人民政府"
