@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loupan.errors import ResolutionError
-from loupan.graph.audit import Judgement
+from loupan.graph.audit import Change, Judgement
 from loupan.graph.merge import RESOLVER, merge, merge_groups
 from loupan.graph.store import GraphStore
 from loupan.ingest.build import Rows, region_names
 from loupan.ingest.matching import AUTO_MERGE, BRANDS, REVIEW_MIN, Candidate, Entry, Matcher, developer_key, entry_for
 
 RESOLVED = ("Project", "Developer", "Agency", "Person", "Official")
+REFRESH_SCAN = 500  # recent changes read before each write to catch up with reviewers
 MAX_QUEUED = 3  # review candidates recorded per new entity
 
 
@@ -48,19 +49,42 @@ class Resolver:
         self.store = store
         self.auto_merge = auto_merge
         self.redirects: dict[str, str] = {}
-        for change in reversed(store.changes(limit=100000)):
+        self.decisions: dict[tuple[str, str], str] = {}
+        self._seen: set[str] = set()
+        self._matcher: Matcher | None = None
+        self._brands: tuple[str, ...] = BRANDS
+        self._apply(store.changes(limit=100000))
+        self._read_judgements()
+
+    def _apply(self, changes: list[Change]) -> bool:
+        """Follow merges and splits (given newest first) not seen yet; whether there were any."""
+        fresh = [c for c in changes if c.id not in self._seen]
+        for change in reversed(fresh):
+            self._seen.add(change.id)
             if change.action == "merge":
                 into = str(change.payload.get("into", ""))
                 for merged in change.payload.get("merged", []):
                     self.redirects[str(merged)] = into
+                    self._forget(str(merged))
             elif change.action == "split":
                 for restored in change.payload.get("restored", []):
                     self.redirects.pop(str(restored), None)
-        self.decisions: dict[tuple[str, str], str] = {}
-        for j in store.judgements():  # oldest first: the newest decision for a pair wins
+        return bool(fresh)
+
+    def _forget(self, node_id: str) -> None:
+        if self._matcher is not None:
+            self._matcher.remove(node_id)
+
+    def _read_judgements(self) -> None:
+        self.decisions = {}
+        for j in self.store.judgements():  # oldest first: the newest decision for a pair wins
             self.decisions[pair(j.a, j.b)] = j.decision
-        self._matcher: Matcher | None = None
-        self._brands: tuple[str, ...] = BRANDS
+
+    def refresh(self) -> None:
+        """Catch up with merges, splits and judgements others made since (an API process keeps one
+        resolver for its lifetime; reviewers act beside it)."""
+        if self._apply(self.store.changes(limit=REFRESH_SCAN)):
+            self._read_judgements()
 
     # -- before writing ----------------------------------------------------------------------
     def canonical(self, node_id: str) -> str:
@@ -71,7 +95,10 @@ class Resolver:
         return node_id
 
     def resolve(self, rows: Rows) -> Rows:
-        self.matcher  # noqa: B018  (the registry is read before these rows are written)
+        if self._matcher is None:
+            self.matcher  # noqa: B018  (the registry is read before these rows are written)
+        else:
+            self.refresh()
         if not self.redirects:
             return rows
         for node in rows.nodes:
@@ -201,9 +228,16 @@ def review_queue(store: GraphStore, type_: str | None = None, first: int = 20) -
     return items[:first]
 
 
-def decide(store: GraphStore, a: str, b: str, decision: str, who: str, reason: str) -> tuple[Judgement, str | None]:
+@dataclass(slots=True)
+class Decision:
+    judgement: Judgement
+    change: Change
+    into: str | None  # the surviving entity when the pair was merged
+
+
+def decide(store: GraphStore, a: str, b: str, decision: str, who: str, reason: str) -> Decision:
     """A reviewer's decision on a pair; ``same`` merges the newer entity into the one that was there
-    first (or ``b`` into ``a`` when the queue does not say). Returns the judgement and the surviving id."""
+    first (or ``b`` into ``a`` when the queue does not say)."""
     if decision not in ("same", "not_same", "unsure"):
         raise ResolutionError(f"decision must be same, not_same or unsure, not {decision!r}")
     if a == b:
@@ -216,8 +250,9 @@ def decide(store: GraphStore, a: str, b: str, decision: str, who: str, reason: s
         into = str(features.get("existing") or a)
         other = b if into == a else a
         change = merge(store, [other], into, who, reason, score=score, features=features)
-        judgement = Judgement(other, into, "same", who, reason, score, features, at=change.at)
-        return judgement, into
+        return Decision(Judgement(other, into, "same", who, reason, score, features, at=change.at), change, into)
     judgement = Judgement(a, b, decision, who, reason, score, features)
     store.record_judgements([judgement])
-    return judgement, None
+    change = Change("judge", [a, b], who, reason, {"decision": decision, "judgement": judgement.id})
+    store.record_changes([change])
+    return Decision(judgement, change, None)
