@@ -43,7 +43,8 @@ _LEVEL_PREFIX = set("省市县区州镇乡")
 _GENERIC_ORG = {"政策性", "商业", "国有", "地方", "相关", "合作", "贷款", "开户", "部分", "多家", "涉事", "各家", "股份制", "城商", "农商"}
 _TF_STOPS = ("召开", "主持", "出席", "参加", "要", "强化", "加强", "优化", "调整", "抽调", "派驻", "牵头", "依托", "实行", "实施", "落实", "组成")
 # companies in the trade that do not develop: agents, property managers, consultants
-_NOT_DEVELOPER = ("信息服务", "经纪", "中介", "物业", "咨询", "评估", "代理", "营销", "策划", "估价")
+_BRAND_AT = re.compile("|".join(re.escape(b) for b in sorted(DEVELOPER_BRANDS, key=len, reverse=True)))
+_NOT_DEVELOPER = ("服务", "经纪", "中介", "物业", "咨询", "评估", "代理", "营销", "策划", "估价")
 
 
 def scan_back(t: str, end: int, limit: int, stops: tuple[str, ...] = _STOP_WORDS, *, allow: str = "") -> int:
@@ -114,6 +115,11 @@ def find_companies(doc: Doc) -> None:
         s = scan_back(t, m.start(), 24, allow="()")
         while s < m.start() and t[s] in "()":
             s += 1
+        for k in (1, 2, 3):  # the scan stopped inside a brand (美的置业: 的 is a stop word)
+            b = _BRAND_AT.match(t, max(0, s - k))
+            if b and b.start() < s < b.end():
+                s = b.start()
+                break
         core = t[s : m.start()]
         if len(core) < 2:
             continue

@@ -56,6 +56,8 @@ POSITIVE = [
     ("业委会主任张华称,业主已向金水区住建局反映。", None, "Person", "张华"),
     ("据大河报报道,郑州市金水区区长李伟主持召开全区问题楼盘化解工作推进会。", None, "Outlet", "大河报"),
     ("涉及的项目分别有富力开远城、高新金茂悦园、天琴湾,主要问题包括房屋质量。", None, "Project", "高新金茂悦园"),
+    ("美的置业集团旗下项目正常交付。", None, "Developer", "美的置业集团"),
+    ("广东省佛山市南海区近日召开专题会议,区委副书记、区长陈勇强调。", None, "Official", "陈勇"),
     ("Evergrande's projects in Guangzhou and Shenzhen stalled.", None, "Place", "Guangzhou"),
     ("Evergrande's projects in Guangzhou and Shenzhen stalled.", None, "Developer", "Evergrande"),
 ]
@@ -74,6 +76,7 @@ NEGATIVE = [
     ("西安9个“问题”项目业主投诉", "Project", "问题"),
     ("业委会主任张华称,业主已反映。", "Official", "张华"),
     ("确定组长单位为市住建局。", "Official", "单位"),
+    ("碧桂园服务有限公司表示将继续提供物业服务。", "Developer", "碧桂园服务有限公司"),
     ("区委书记高度重视此事。", "Official", "高度"),
     ("两个地块应该分别于今年4月30日和6月30日交房,但至今未交房。", "Event", "交房"),
     ("据澎湃新闻报道,项目停工。", "Outlet", "澎湃新闻报"),
