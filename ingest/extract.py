@@ -22,7 +22,7 @@ from .relations import ekey, relate
 from .seg import common_word
 from .text import fold, is_cjk
 
-EXTRACTOR_VERSION = "rules-1"
+EXTRACTOR_VERSION = "rules-2"
 
 ENTITY_TYPES = ("Developer", "Project", "Person", "Official", "Agency", "Organization", "TaskForce", "Policy", "Place", "Event", "Outlet")
 
