@@ -65,9 +65,15 @@ def cn_number(n: int) -> str:
     return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
+def _char_pinyin(ch: str) -> str:
+    return "".join(str(s) for s in lazy_pinyin(ch, errors="default"))
+
+
 def pinyin(text: str) -> str:
-    return "".join(str(s) for s in lazy_pinyin(text, errors="default"))
+    """Toneless pinyin, character by character (each character's common reading, the same on both
+    sides of a comparison; phrase-level disambiguation costs 100× more and buys nothing here)."""
+    return "".join([_char_pinyin(ch) for ch in text])
 
 
 # -- places ------------------------------------------------------------------------------------
@@ -91,13 +97,14 @@ def province_code(code: str) -> str:
     return code[:2] + "0000" if code else ""
 
 
-@lru_cache(maxsize=4096)
 def place_prefixes(code: str) -> tuple[str, ...]:
     """Names a project's name may start with that only repeat where it is: the province, the city
     and everything inside the city, full and short forms, longest first."""
-    if not code:
-        return ()
-    city, province = city_code(code), province_code(code)
+    return _city_prefixes(city_code(code), province_code(code)) if code else ()
+
+
+@lru_cache(maxsize=4096)
+def _city_prefixes(city: str, province: str) -> tuple[str, ...]:
     names: set[str] = set()
     for div in gazetteer():
         if div.code == province or gazetteer().within(div.code, city):
