@@ -69,7 +69,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     summary = Ingestor(store).ingest_paths([sample_dir() / "records", sample_dir() / "news"])
     assert summary.errors == [] and summary.reports > 0
     key_entry = f"tester:editor:{hashlib.sha256(EDITOR_KEY.encode()).hexdigest()}"
-    settings = Settings(env="development", api_keys=key_entry)  # type: ignore[call-arg]
+    settings = Settings(env="development", api_keys=key_entry)
     try:
         with running(create_app(settings, store)) as base:
             yield base
@@ -373,3 +373,33 @@ def test_layout_stays_readable_at_1000_nodes(page: Page) -> None:
     # Readable: nodes spread over a plane rather than piled up, and almost none drawn on top of another.
     assert min(result["width"], result["height"]) > 10 * math.sqrt(1000)
     assert result["overlaps"] <= 20, result
+
+
+def test_filters_by_type_and_date(page: Page) -> None:
+    p = page
+    p.page.goto(p.page.url.split("#")[0] + "#entity=" + "Place%3A410100")
+    p.page.reload()
+    p.page.wait_for_selector("#expand-button")
+    p.page.click("#expand-button")
+    p.page.wait_for_function("() => window.loupanExplorer.graph.size.nodes > 20")
+    visible = "() => window.loupanExplorer.graph.cy.nodes(':visible').map((n) => n.data('type'))"
+    assert "Project" in p.js(visible)
+
+    # Untick a type: its nodes leave the drawing, the count says so, ticking brings them back.
+    box = p.page.locator("#type-filters input[value=Project]")
+    box.uncheck()
+    assert "Project" not in p.js(visible) and "Event" in p.js(visible)
+    assert "显示" in p.page.locator("#graph-count").inner_text()
+    box.check()
+    assert "Project" in p.js(visible)
+
+    # A date range: the December meeting stays, the November one goes; undated nodes go when asked.
+    p.page.fill("#date-from", "2021-12")
+    p.page.fill("#date-to", "2021年12月")
+    p.page.uncheck("#keep-undated")
+    p.page.wait_for_function("() => window.loupanExplorer.graph.cy.nodes(':visible').length < 5")
+    dates = p.js("() => window.loupanExplorer.graph.cy.nodes(':visible').map((n) => n.data('date'))")
+    assert dates and all(d.startswith("2021-12") for d in dates), dates
+    p.shot("date-filter")
+    p.page.fill("#date-from", "2021-13-99x")
+    p.page.wait_for_selector("#date-from.invalid")

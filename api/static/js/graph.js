@@ -321,7 +321,8 @@ export class GraphView {
   }
 
   visibleCount() {
-    return { nodes: this.cy.nodes(":visible").length, edges: this.cy.edges(":visible").length };
+    // By class, not `:visible`: the style behind `:visible` may be updated only at the next frame.
+    return { nodes: this.cy.nodes().not(".filtered").length, edges: this.cy.edges().not(".filtered").length };
   }
 
   /** Replace the graph with raw elements (benchmarks and tests); returns the layout time in ms. */
