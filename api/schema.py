@@ -19,6 +19,7 @@ from loupan.api.analysis import (
     neighbourhood,
     timeline,
 )
+from loupan.api.resolution import ResolutionMutation, ResolutionQuery
 from loupan.api.types import (
     MAX_PAGE,
     Developer,
@@ -48,7 +49,7 @@ def _check_first(first: int) -> int:
 
 
 @strawberry.type
-class Query:
+class Query(ResolutionQuery):
     @strawberry.field(description="Search names and aliases: Chinese, short forms, typos, homophones, pinyin.")
     async def search(self, info: Info, query: str, types: list[str] | None = None, first: int = 10) -> list[SearchHit]:
         index = await info.context.run(info.context.index.get)
@@ -165,7 +166,7 @@ class IngestResult:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ResolutionMutation):
     @strawberry.mutation(description="Extract one news report and add it to the graph (editor).")
     async def ingest_report(self, info: Info, text: str, url: str | None = None, title: str | None = None,
                             published_at: str | None = None, outlet: str | None = None) -> IngestResult:

@@ -166,12 +166,6 @@ def cmd_copy(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_review(args: argparse.Namespace) -> int:
-    from loupan.review_cli import run
-
-    return int(run(args.rest))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loupan", description="A knowledge graph of troubled housing projects.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -216,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("review", help="the entity-resolution review queue (see `loupan review --help`)",
                        add_help=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_review)
+    p.set_defaults(func=lambda _args: 2)  # never reached: main() hands `review` to its own parser
 
     for name, func, text in (("serve", cmd_serve, "serve the GraphQL API and the explorer page"),
                              ("demo", cmd_demo, "ingest the bundled sample, then serve")):
@@ -228,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["review"]:  # its own parser: options before and after the subcommand
+        from loupan.review_cli import run
+
+        return int(run(argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
