@@ -14,6 +14,7 @@ import math
 import os
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +64,31 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real uvicorn server over the sample, with one editor key configured."""
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LadybugStore]:
     store = LadybugStore(tmp_path_factory.mktemp("explorer") / "store")
     summary = Ingestor(store).ingest_paths([sample_dir() / "records", sample_dir() / "news"])
     assert summary.errors == [] and summary.reports > 0
+    yield store
+    store.close()
+
+
+def _serve(store: LadybugStore, *, anonymous_read: bool) -> Any:
     key_entry = f"tester:editor:{hashlib.sha256(EDITOR_KEY.encode()).hexdigest()}"
-    settings = Settings(env="development", api_keys=key_entry)
-    try:
-        with running(create_app(settings, store)) as base:
-            yield base
-    finally:
-        store.close()
+    return running(create_app(Settings(env="development", api_keys=key_entry, anonymous_read=anonymous_read), store))
+
+
+@pytest.fixture(scope="module")
+def server(sample_store: LadybugStore) -> Iterator[str]:
+    """A real uvicorn server over the sample, open to anonymous readers, with one editor key."""
+    with _serve(sample_store, anonymous_read=True) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def locked_server(sample_store: LadybugStore) -> Iterator[str]:
+    """The same data behind a server that lets no one read without a key (as in production)."""
+    with _serve(sample_store, anonymous_read=False) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +158,8 @@ class Page:
             if (cy.zoom() > 1.5) cy.zoom({ level: 1.5, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }); }""", ids)
 
 
-@pytest.fixture
-def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+@contextmanager
+def open_page(browser: Any, server: str, name: str, *, ready: bool = True) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     # Offline by construction: anything not served by the app under test is refused and reported.
@@ -159,13 +173,20 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
             route.abort()
 
     context.route("**/*", guard)
-    p = Page(context.new_page(), request.node.name.removeprefix("test_"))
+    p = Page(context.new_page(), name)
     p.page.goto(server + "/")
-    p.page.wait_for_selector("body[data-ready=true]")
+    if ready:
+        p.page.wait_for_selector("body[data-ready=true]")
     yield p
     context.close()
     assert outside == [], f"the page asked for resources outside the app: {outside}"
     assert p.errors == [], f"the page logged errors: {p.errors}"
+
+
+@pytest.fixture
+def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    with open_page(browser, server, request.node.name.removeprefix("test_")) as p:
+        yield p
 
 
 def search(p: Page, text: str) -> list[str]:
@@ -403,3 +424,16 @@ def test_filters_by_type_and_date(page: Page) -> None:
     p.shot("date-filter")
     p.page.fill("#date-from", "2021-13-99x")
     p.page.wait_for_selector("#date-from.invalid")
+
+
+def test_a_server_closed_to_anonymous_readers_asks_for_the_key_once(browser: Any, locked_server: str) -> None:
+    with open_page(browser, locked_server, "locked", ready=False) as p:
+        dialog = p.page.locator("#key-dialog")
+        dialog.wait_for()
+        assert "密钥" in dialog.inner_text()
+        p.shot("asks-key")
+        p.page.fill("#key-input", EDITOR_KEY)
+        p.page.locator("#key-form button[type=submit]").click()
+        p.page.wait_for_selector("body[data-ready=true]")
+        assert "收录" in p.page.locator("#stats").inner_text()
+        assert search(p, "hengda")[0] == "恒大"

@@ -44,9 +44,11 @@ async function guarded(what, fn) {
   try {
     return await fn();
   } catch (e) {
-    if (isAuthError(e) && !keys.get()) {
-      // A server that lets no one read anonymously: ask for a key once, then try again.
-      say("此服务器需要访问密钥", "error");
+    if (isAuthError(e)) {
+      // A server that lets no one read anonymously, or a key it refuses: ask for a key, then try again.
+      const had = Boolean(keys.get());
+      keys.clear();
+      say(had ? "访问密钥无效或权限不足，请重新输入" : "此服务器需要访问密钥", "error");
       if (await keys.ask()) return guarded(what, fn);
     }
     console.error(e);
@@ -411,13 +413,13 @@ async function start() {
   drawEditorState();
   drawTypeFilters();
   drawCount();
-  const caps = await capabilities();
-  Object.assign(state.caps, caps);
-  document.body.dataset.ready = "true";
-  guarded("读取统计", async () => {
+  // The first read: on a server that lets no one read anonymously, this is where the key is asked for.
+  await guarded("读取统计", async () => {
     const { stats } = await gql("{ stats { nodes relations } }");
     $("stats").textContent = `收录 ${stats.nodes} 个节点 · ${stats.relations} 条关系`;
   });
+  Object.assign(state.caps, await capabilities());
+  document.body.dataset.ready = "true";
   const m = location.hash.match(/^#entity=(.+)$/);
   if (m) openEntity(decodeURIComponent(m[1]));
 }

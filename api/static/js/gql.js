@@ -59,7 +59,7 @@ export function isMissingOperation(err, name) {
 export function isAuthError(err) {
   if (err instanceof HttpError) return err.status === 401 || err.status === 403;
   const msg = String((err && err.message) || "");
-  return /unauthori[sz]ed|forbidden|not allowed|permission|authenticat|editor key|bearer|api key|密钥|权限/i.test(msg);
+  return /unauthori[sz]ed|forbidden|not allowed|permission|authenticat|editor key|bearer|api key|needs the '?\w+'? role|密钥|权限/i.test(msg);
 }
 
 const TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }";
