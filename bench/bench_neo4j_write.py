@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
+import math
 import os
 import statistics
 import sys
@@ -75,9 +76,13 @@ def wipe(store: Neo4jStore) -> None:
         store._write_batch([("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n", {})])
 
 
+CPU: list[float] = []  # this process's CPU seconds, per timed call: the driver's share of the work
+
+
 def timed(fn: Callable[[], None]) -> float:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     fn()
+    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - started
 
 
@@ -120,19 +125,28 @@ def main() -> int:
         driver = neo4j.GraphDatabase.driver(info["uri"], auth=(info["user"], info["password"]))
         store.apply_schema()
         results: dict[str, list[tuple[float, float]]] = {"store": [], "raw": []}
+        cpu: dict[str, list[float]] = {"store": [], "raw": []}
         for _ in range(args.repeat):
             wipe(store)
+            CPU.clear()
+            store.round_trips = 0
             t_nodes = timed(lambda: store.upsert(nodes))
             t_edges = timed(lambda: store.upsert(edges=edges))
+            cpu["store"].append(sum(CPU))
+            queries = store.round_trips
             assert store.counts() == (len(nodes), len(edges))
             results["store"].append((t_nodes, t_edges))
             wipe(store)
+            CPU.clear()
             results["raw"].append(raw_write(driver, node_params, edge_params, args.batch))
+            cpu["raw"].append(sum(CPU))
             assert store.counts() == (len(nodes), len(edges))
         wipe(store)
         driver.close()
         store.close()
 
+    raw_queries = math.ceil(len(nodes) / args.batch) + sum(
+        math.ceil(sum(1 for e in edge_params if e["type"] == t) / args.batch) for t in relationship_types())
     print(f"Neo4j {info.get('version', '?')} at {info['uri']}; neo4j driver {neo4j.__version__}, "
           f"neo4j-rust-ext: {rust}; {len(nodes)} nodes + {len(edges)} edges, batch {args.batch}, "
           f"median of {args.repeat}")
@@ -140,8 +154,10 @@ def main() -> int:
            for side, runs in results.items()}
     for side, (tn, te) in med.items():
         print(f"  {side:5s}  nodes {tn:6.2f} s ({len(nodes) / tn:8.0f}/s)   edges {te:6.2f} s "
-              f"({len(edges) / te:8.0f}/s)   total {tn + te:6.2f} s")
+              f"({len(edges) / te:8.0f}/s)   total {tn + te:6.2f} s   client CPU {statistics.median(cpu[side]):5.2f} s")
     (sn, se), (rn, re_) = med["store"], med["raw"]
+    print(f"  write queries: store {queries} (one per label set / type per batch, + generation bumps), "
+          f"raw {raw_queries}")
     print(f"  store/raw time ratio: nodes {sn / rn:.2f}x, edges {se / re_:.2f}x, total {(sn + se) / (rn + re_):.2f}x")
     return 0
 
