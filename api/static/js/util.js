@@ -1,4 +1,4 @@
-// Small shared helpers: DOM building (text only, never HTML from data), labels in Chinese, dates.
+// Shared utilities: DOM building (text only, never HTML from data), labels in Chinese, dates.
 
 export const TYPE_LABELS = {
   Developer: "开发商", Project: "楼盘", Person: "人物", Official: "官员", Agency: "政府机构",
