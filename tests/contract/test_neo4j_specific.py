@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -251,3 +252,17 @@ def test_every_write_bumps_the_generation(neo: Neo4jStore) -> None:
     neo.delete_nodes(["p1"])
     assert neo.generation() == 3
     assert neo.read(("MATCH (m:LoupanMeta) RETURN m.key AS key", {})) == [{"key": "generation"}]
+
+
+def test_docs_name_only_variables_that_exist() -> None:
+    from loupan.config import Settings
+
+    root = Path(__file__).resolve().parents[2]
+    docs = (root / "docs" / "neo4j.md").read_text(encoding="utf-8")
+    known = {f"LOUPAN_{name.upper()}" for name in Settings.model_fields}
+    elsewhere = (root / "docker-compose.yml").read_text(encoding="utf-8") + (
+        root / "tests" / "neo4j_fixture.py").read_text(encoding="utf-8")
+    for variable in set(re.findall(r"\bLOUPAN_[A-Z_]+[A-Z]\b", docs)):
+        assert variable in known or variable in elsewhere, f"docs/neo4j.md names {variable}, which nothing reads"
+    for variable in ("LOUPAN_NEO4J_URI", "LOUPAN_NEO4J_USER", "LOUPAN_NEO4J_PASSWORD", "LOUPAN_NEO4J_DATABASE"):
+        assert variable in known and variable in docs
