@@ -24,9 +24,7 @@ def export_lines(store: GraphStore) -> Iterator[str]:
 
 
 def export_objects(store: GraphStore) -> Iterator[dict[str, Any]]:
-    skip = 0
-    while True:
-        page = store.list_nodes(skip=skip, limit=PAGE)
+    for page in store.node_pages(PAGE):
         mentions: dict[str, list[dict[str, Any]]] = {}
         for edge in store.edges_of([n.id for n in page], ["MENTIONS"], "in"):
             mentions.setdefault(edge.target, []).extend(edge.to_json()["sources"])
@@ -34,8 +32,5 @@ def export_objects(store: GraphStore) -> Iterator[dict[str, Any]]:
             sources = mentions.get(node.id, [])
             yield {"kind": "node", **node.to_json(), "sources": sources,
                    "records": sorted({s["record"] for s in sources if s.get("record")})}
-        if len(page) < PAGE:
-            break
-        skip += PAGE
     for edge in store.iter_edges(PAGE):
         yield {"kind": "relationship", **edge.to_json()}

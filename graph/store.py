@@ -144,33 +144,39 @@ class GraphStore(ABC):
         edges = self.get_edges([e for p in paths_ids for e in p])
         return [[edges[e] for e in p if e in edges] for p in paths_ids]
 
-    def iter_nodes(self, page: int = 5000) -> Iterator[Node]:
-        skip = 0
+    def node_pages(self, page: int = 5000) -> Iterator[list[Node]]:
+        """Every node, a page at a time, in id order (keyset paging: each page costs the same)."""
+        after = ""
         while True:
-            batch = self.list_nodes(skip=skip, limit=page)
-            yield from batch
+            batch = [Node.from_record(r) for r in self.read(self.dialect.nodes_after(after, page))]
+            if batch:
+                yield batch
             if len(batch) < page:
                 return
-            skip += page
+            after = batch[-1].id
+
+    def iter_nodes(self, page: int = 5000) -> Iterator[Node]:
+        for batch in self.node_pages(page):
+            yield from batch
 
     def iter_edges(self, page: int = 5000) -> Iterator[Edge]:
-        skip = 0
+        after = ""
         while True:
-            batch = [Edge.from_record(r) for r in self.read(self.dialect.all_edges(skip, page))]
+            batch = [Edge.from_record(r) for r in self.read(self.dialect.all_edges(after, page))]
             yield from batch
             if len(batch) < page:
                 return
-            skip += page
+            after = batch[-1].id
 
     def name_rows(self, page: int = 20000) -> Iterator[dict[str, Any]]:
         """id, type, labels, name, aliases and code of every node: the search index's input."""
-        skip = 0
+        after = ""
         while True:
-            batch = self.read(self.dialect.name_rows(skip, page))
+            batch = self.read(self.dialect.name_rows(after, page))
             yield from batch
             if len(batch) < page:
                 return
-            skip += page
+            after = batch[-1]["id"]
 
     def counts(self) -> tuple[int, int]:
         nodes, edges = (self.read(q) for q in self.dialect.count_all())

@@ -113,15 +113,21 @@ def shortest_paths(source: str, target: str, max_hops: int, limit: int) -> Query
     )
 
 
-def name_rows(skip: int, limit: int) -> Query:
-    return ("MATCH (n:Entity) RETURN n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, "
-            "n.aliases AS aliases, n.code AS code ORDER BY n.id SKIP $skip LIMIT $limit",
-            {"skip": skip, "limit": limit})
+def name_rows(after: str, limit: int) -> Query:
+    """A page of names after the id ``after``: keyset paging, so every page costs the same."""
+    return ("MATCH (n:Entity) WHERE n.id > $after RETURN n.id AS id, n.type AS type, n.labels AS labels, "
+            "n.name AS name, n.aliases AS aliases, n.code AS code ORDER BY n.id LIMIT $limit",
+            {"after": after, "limit": limit})
 
 
-def all_edges(skip: int, limit: int) -> Query:
-    return (f"MATCH (a:Entity)-[e:REL]->(b:Entity) RETURN {EDGE_RETURN} ORDER BY e.id SKIP $skip LIMIT $limit",
-            {"skip": skip, "limit": limit})
+def nodes_after(after: str, limit: int) -> Query:
+    return (f"MATCH (n:Entity) WHERE n.id > $after RETURN {NODE_RETURN} ORDER BY n.id LIMIT $limit",
+            {"after": after, "limit": limit})
+
+
+def all_edges(after: str, limit: int) -> Query:
+    return (f"MATCH (a:Entity)-[e:REL]->(b:Entity) WHERE e.id > $after RETURN {EDGE_RETURN} ORDER BY e.id "
+            "LIMIT $limit", {"after": after, "limit": limit})
 
 
 def count_all() -> list[Query]:

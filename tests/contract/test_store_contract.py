@@ -162,3 +162,12 @@ def test_changes_and_judgements_are_kept(store: GraphStore) -> None:
     assert (j.a, j.b, j.decision, j.score, j.features) == ("Developer:a", "Developer:b", "not_same", 71.5, {"name": 71.5})
     with pytest.raises(ValueError, match="decision must be one of"):
         Judgement("x", "y", "maybe", "w", "r")
+
+
+def test_keyset_pages_cover_everything_once(loaded: GraphStore) -> None:
+    nodes = [n.id for n in loaded.iter_nodes(page=3)]
+    assert len(nodes) == len(set(nodes)) == 8 and nodes == sorted(nodes)
+    edges = [e.id for e in loaded.iter_edges(page=2)]
+    assert len(edges) == len(set(edges)) == 7
+    names = [r["id"] for r in loaded.name_rows(page=3)]
+    assert names == nodes
