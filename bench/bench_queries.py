@@ -1,0 +1,414 @@
+"""Query latency and throughput of the GraphQL API, each beside its floor measured in the same run.
+
+    python bench/bench_queries.py --scale 10000 --stores ladybug,neo4j --clients 1,32
+    python bench/bench_queries.py --scale 100000 --stores neo4j --peer      # and @neo4j/graphql beside it
+    python bench/bench_queries.py --scale 100000 --stores ladybug --profile big
+
+For each store: the synthetic graph of ``generate.py`` at ``--scale`` (the embedded store is kept in
+``bench/.data/`` and reused; Neo4j is a throwaway server from ``scripts/neo4j_server.py`` unless
+``--neo4j-uri`` names one, whose database is then WIPED and refilled), the API served by a real
+uvicorn in a thread of this process, and for every query and every client count:
+
+- api:   HTTP POSTs to ``/graphql`` from ``loadgen.py`` in a process of its own (C clients, keep-alive);
+- floor: the exact Cypher statements the API ran for that request (recorded once, replayed with the
+         same parameters) executed straight through the Neo4j driver or a ladybug connection, one
+         thread per client, no HTTP and no GraphQL; for ``search`` the in-memory name index's
+         look-up is part of the floor too;
+- peer:  (``--peer``, Neo4j only) the equivalent query against ``@neo4j/graphql`` served by Node
+         over the same database (``bench/peer/``).
+
+Prints a table and writes JSON into ``bench/results/latest.json`` (merged by store and scale, so runs
+at different scales accumulate). Ratios: ``api p50 / floor p50`` (goal ≤ 2 for the flagship at 1M
+nodes, ≤ 3 for the 10,000-object response) and ``api rps / peer rps`` (goal ≥ 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import importlib.util
+import io
+import json
+import os
+import platform
+import pstats
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT)]
+
+import generate  # noqa: E402
+from loadgen import summary  # noqa: E402
+
+from loupan.graph.search import CachedIndex  # noqa: E402
+from loupan.graph.store import GraphStore, Query  # noqa: E402
+
+RESULTS = HERE / "results" / "latest.json"
+DATA = HERE / ".data"
+
+QUERIES: dict[str, str] = {
+    "flagship": "query($id: ID!) { developer(id: $id) { name taskForcesByCity { city { name code } "
+                "projects { name } taskForces { via taskForce { name } } } } }",
+    "search": "query($q: String!) { search(query: $q, first: 10) { score matched entity { id name type } } }",
+    "neighbours": "query($id: ID!) { neighbors(id: $id, depth: 1) { nodes { id name type } "
+                  "relations { id type } } }",
+    "paths": "query($s: ID!, $t: ID!) { paths(source: $s, target: $t, maxHops: 4, first: 5) { length "
+             "nodes { id name } relations { type } } }",
+    "big": "query($id: ID!) { developer(id: $id) { projects { id name code } } }",
+}
+
+
+def variables(name: str, anchors: generate.Anchors) -> dict[str, Any]:
+    return {"flagship": {"id": anchors.flagship}, "search": {"q": anchors.search},
+            "neighbours": {"id": anchors.neighbour},
+            "paths": {"s": anchors.path_source, "t": anchors.path_target},
+            "big": {"id": anchors.giant}}[name]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _script(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- stores ---------------------------------------------------------------------------------------
+
+@contextmanager
+def ladybug_store(scale: int, seed: int) -> Iterator[tuple[GraphStore, generate.Anchors, Any]]:
+    from loupan.graph.ladybug_store import LadybugStore
+
+    path = DATA / f"ladybug-{scale}-{seed}"
+    marker = path / generate.ANCHORS_FILE
+    if not marker.exists():
+        log(f"generating {scale} nodes into {path.relative_to(ROOT)} (kept for later runs)")
+        graph, anchors = generate.build(scale, seed)
+        with LadybugStore(path) as store:
+            generate.write(store, graph, progress=log)
+        marker.write_text(json.dumps(anchors.to_json(), ensure_ascii=False))
+    anchors = generate.Anchors(**json.loads(marker.read_text()))
+    store = LadybugStore(path)
+    try:
+        yield store, anchors, RawLadybug(store)
+    finally:
+        store.close()
+
+
+@contextmanager
+def neo4j_store(scale: int, seed: int, args: argparse.Namespace) -> Iterator[tuple[GraphStore, generate.Anchors, Any]]:
+    from loupan.graph.neo4j_store import Neo4jStore
+
+    with ExitStack() as stack:
+        if args.neo4j_uri:
+            info = {"uri": args.neo4j_uri, "user": args.neo4j_user, "password": args.neo4j_password}
+        else:
+            server = _script("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
+            info = server.start()
+            stack.callback(server.stop, info)
+        store = Neo4jStore(info["uri"], info["user"], info["password"])
+        stack.callback(store.close)
+        store.apply_schema()
+        graph, anchors = generate.build(scale, seed)
+        if store.counts()[0] != len({n.id for n in graph.nodes}):
+            while store.read(("MATCH (n) RETURN count(n) AS c", {}))[0]["c"]:
+                store._write_batch([("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n", {})])
+            log(f"generating {scale} nodes into Neo4j at {info['uri']}")
+            seconds = generate.write(store, graph, progress=log)
+            log(f"written in {seconds:.0f}s")
+        del graph
+        raw = RawNeo4j(info)
+        stack.callback(raw.close)
+        store.server_info = info  # type: ignore[attr-defined]
+        yield store, anchors, raw
+
+
+class RawNeo4j:
+    """The floor: statements straight through the driver, records fetched, nothing else."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        import neo4j
+
+        self._neo4j = neo4j
+        self.driver = neo4j.GraphDatabase.driver(info["uri"], auth=(info["user"], info["password"]))
+
+    def run(self, queries: list[Query]) -> int:
+        n = 0
+        for text, params in queries:
+            records, _, _ = self.driver.execute_query(self._neo4j.Query(text), params,  # type: ignore[arg-type]
+                                                      routing_=self._neo4j.RoutingControl.READ)
+            n += len(records)
+        return n
+
+    def close(self) -> None:
+        self.driver.close()
+
+
+class RawLadybug:
+    """The floor: statements straight through a ladybug connection (one per thread), rows fetched."""
+
+    def __init__(self, store: Any) -> None:
+        import ladybug
+
+        self._ladybug, self._db = ladybug, store._db
+        self._local = threading.local()
+
+    def run(self, queries: list[Query]) -> int:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._ladybug.Connection(self._db)
+        n = 0
+        for text, params in queries:
+            n += len(conn.execute(text, params).get_all())
+        return n
+
+    def close(self) -> None:
+        pass
+
+
+# -- recording what the API runs ----------------------------------------------------------------
+
+@contextmanager
+def recording(store: GraphStore) -> Iterator[list[Query]]:
+    """Every read the store sends while inside, except the search index's generation check."""
+    seen: list[Query] = []
+    original = store._read
+    skip = store.dialect.generation()[0]
+
+    def record(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if query != skip:
+            seen.append((query, params))
+        return original(query, params)
+
+    store._read = record  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        del store._read
+
+
+# -- measuring --------------------------------------------------------------------------------------
+
+def load(url: str, body: dict[str, Any], clients: int, seconds: float) -> dict[str, Any]:
+    spec = {"url": url, "body": body, "clients": clients, "seconds": seconds}
+    done = subprocess.run([sys.executable, str(HERE / "loadgen.py")], input=json.dumps(spec), text=True,
+                          capture_output=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"loadgen failed for {url}: {done.stderr.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def floor(fn: Callable[[], Any], clients: int, seconds: float, min_requests: int = 5) -> dict[str, Any]:
+    for _ in range(2):
+        fn()
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        while time.perf_counter() < deadline or len(latencies) < min_requests:
+            t = time.perf_counter()
+            fn()
+            with lock:
+                latencies.append(time.perf_counter() - t)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(client) for _ in range(clients)]:
+            f.result()
+    wall = time.perf_counter() - started
+    return summary(latencies, wall, process_cpu_s=round(time.process_time() - cpu, 3))
+
+
+def ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, raw: Any,
+                args: argparse.Namespace) -> dict[str, Any]:
+    from loupan.api.app import create_app
+    from loupan.config import Settings
+    from tests.server import running
+
+    names = [q for q in args.queries.split(",") if q]
+    clients = [int(c) for c in args.clients.split(",")]
+    peer_url, peer_queries = None, {}
+    out: dict[str, Any] = {"nodes": anchors.nodes, "edges": anchors.edges, "queries": {}}
+    with ExitStack() as stack:
+        if args.peer and store_name == "neo4j":
+            peer = _script("peer_driver", HERE / "peer" / "peer.py")
+            peer_url = stack.enter_context(peer.serving(store.server_info))  # type: ignore[attr-defined]
+            peer_queries = peer.QUERIES
+        app = create_app(Settings(anonymous_read=True), store)
+        base = stack.enter_context(running(app))
+        url = f"{base}/graphql"
+        index = CachedIndex(store)
+        t = time.perf_counter()
+        index.get()
+        log(f"{store_name}: name index for search built in {time.perf_counter() - t:.1f}s")
+        for name in names:
+            body = {"query": QUERIES[name], "variables": variables(name, anchors)}
+            load(url, body, 1, 0)  # warm: the app's own search index, plans, caches
+            with recording(store) as statements:
+                answer = subprocess.run([sys.executable, str(HERE / "loadgen.py")], capture_output=True, text=True,
+                                        input=json.dumps({"url": url, "body": body, "clients": 1, "seconds": 0,
+                                                          "min_requests": 0, "warmup": 0}), check=True)
+            del answer
+            statements = list(statements)
+            step: Callable[[], Any]
+            if name == "search":
+                q = anchors.search
+
+                def step(statements: list[Query] = statements, q: str = q) -> Any:
+                    index.get().search(q, None, 10)
+                    return raw.run(statements)
+            else:
+                def step(statements: list[Query] = statements) -> Any:
+                    return raw.run(statements)
+            entry: dict[str, Any] = {"statements": len(statements), "rows": step(), "clients": {}}
+            for c in clients:
+                cell: dict[str, Any] = {}
+                rounds: dict[str, list[dict[str, Any]]] = {"api": [], "floor": [], "peer": []}
+                for _ in range(args.rounds):
+                    rounds["api"].append(load(url, body, c, args.seconds))
+                    rounds["floor"].append(floor(step, c, args.seconds))
+                    if peer_url and name in peer_queries:
+                        pq, pv = peer_queries[name](anchors)
+                        rounds["peer"].append(load(peer_url, {"query": pq, "variables": pv}, c, args.seconds))
+                for side, runs in rounds.items():
+                    if runs:
+                        cell[side] = {k: statistics.median(r[k] for r in runs) if isinstance(runs[0][k], (int, float))
+                                      else runs[0][k] for k in runs[0]}
+                cell["p50_vs_floor"] = ratio(cell["api"]["p50_ms"], cell["floor"]["p50_ms"])
+                cell["rps_floor_vs_api"] = ratio(cell["floor"]["rps"], cell["api"]["rps"])
+                if "peer" in cell:
+                    cell["rps_vs_peer"] = ratio(cell["api"]["rps"], cell["peer"]["rps"])
+                    cell["p50_vs_peer"] = ratio(cell["api"]["p50_ms"], cell["peer"]["p50_ms"])
+                entry["clients"][str(c)] = cell
+                log(f"{store_name} {anchors.scale} {name:10} c={c:<3} api p50 {cell['api']['p50_ms']:8.1f} ms "
+                    f"p99 {cell['api']['p99_ms']:8.1f} rps {cell['api']['rps']:7.1f} | floor p50 "
+                    f"{cell['floor']['p50_ms']:7.1f} rps {cell['floor']['rps']:7.1f} | ×{cell['p50_vs_floor']}"
+                    + (f" | peer p50 {cell['peer']['p50_ms']:7.1f} rps {cell['peer']['rps']:7.1f} "
+                       f"api/peer rps ×{cell['rps_vs_peer']}" if "peer" in cell else ""))
+            out["queries"][name] = entry
+        if args.profile:
+            out["profile"] = profile(store, anchors, args.profile, store_name)
+    return out
+
+
+def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name: str, repeat: int = 20) -> dict[str, Any]:
+    """cProfile of ``repeat`` executions of one query in-process, store calls run inline (no threads)."""
+    from loupan.api.context import Context
+    from loupan.api.schema import schema
+
+    ctx_index = CachedIndex(store)
+    ctx_index.get()
+
+    async def inline(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
+        return fn(*a, **kw)
+
+    async def many() -> None:
+        for _ in range(repeat):
+            result = await schema.execute(QUERIES[name], variable_values=variables(name, anchors),
+                                          context_value=Context(store=store, index=ctx_index))
+            assert not result.errors, result.errors
+            json.dumps(result.data)
+
+    real = asyncio.to_thread
+    asyncio.to_thread = inline  # type: ignore[assignment]
+    try:
+        prof = cProfile.Profile()
+        prof.enable()
+        asyncio.run(many())
+        prof.disable()
+    finally:
+        asyncio.to_thread = real
+    stats = pstats.Stats(prof)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    text = io.StringIO()
+    pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(35)
+    path = HERE / "results" / f"profile-{store_name}-{anchors.scale}-{name}.txt"
+    path.write_text(text.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>"))
+
+    def cumulative(match: Callable[[tuple[str, int, str]], bool]) -> float:
+        return sum(v[3] for k, v in stats.stats.items() if match(k))  # type: ignore[attr-defined]
+
+    shares = {
+        "store_read (driver + decoding rows)": cumulative(lambda k: k[2] == "read" and k[0].endswith("graph/store.py")),
+        "Node/Edge.from_record": cumulative(lambda k: k[2] == "from_record"),
+        "json.dumps of the result": cumulative(lambda k: k[2] == "dumps" and "json" in k[0]),
+    }
+    return {"query": name, "repeat": repeat, "total_s": round(total, 3), "file": str(path.relative_to(ROOT)),
+            "cumulative_s": {k: round(v, 3) for k, v in shares.items()}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scale", type=int, choices=(10_000, 100_000, 1_000_000), default=10_000)
+    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument("--stores", default="ladybug,neo4j")
+    parser.add_argument("--clients", default="1,32")
+    parser.add_argument("--queries", default=",".join(QUERIES))
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=1, help="alternate api/floor/peer this often; medians")
+    parser.add_argument("--peer", action="store_true", help="also measure @neo4j/graphql (Neo4j only; needs npm)")
+    parser.add_argument("--profile", metavar="QUERY", help="cProfile this query in-process after measuring")
+    parser.add_argument("--neo4j-uri", help="an existing server (its database is WIPED); default: start one")
+    parser.add_argument("--neo4j-user", default="neo4j")
+    parser.add_argument("--neo4j-password", default=os.environ.get("LOUPAN_NEO4J_PASSWORD", ""))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    import neo4j
+    import strawberry
+
+    results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    results.setdefault("runs", {})
+    for store_name in args.stores.split(","):
+        opener = {"ladybug": lambda: ladybug_store(args.scale, args.seed),
+                  "neo4j": lambda: neo4j_store(args.scale, args.seed, args)}[store_name]
+        with opener() as (store, anchors, raw):
+            run = bench_store(store_name, store, anchors, raw, args)
+        run["at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        run["settings"] = {"seconds": args.seconds, "rounds": args.rounds, "seed": args.seed,
+                           "python": platform.python_version(), "strawberry": strawberry.__version__ if hasattr(
+                               strawberry, "__version__") else "", "neo4j_driver": neo4j.__version__,
+                           "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()[0]}
+        results["runs"][f"{store_name}-{args.scale}"] = run
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    print(table(results))
+    return 0
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["store-scale       query      clients  api p50   api p99   api rps  floor p50  ×floor  peer rps  ×peer(rps)"]
+    for key, run in sorted(results["runs"].items()):
+        for name, entry in run["queries"].items():
+            for c, cell in entry["clients"].items():
+                peer = cell.get("peer")
+                lines.append(f"{key:17} {name:10} {c:>7} {cell['api']['p50_ms']:8.1f} {cell['api']['p99_ms']:9.1f} "
+                             f"{cell['api']['rps']:9.1f} {cell['floor']['p50_ms']:10.1f} {cell['p50_vs_floor']!s:>7} "
+                             f"{(peer['rps'] if peer else '-')!s:>9} {cell.get('rps_vs_peer', '-')!s:>10}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
