@@ -331,7 +331,13 @@ def test_timeline_and_corrections_follow_the_server(page: Page, schema_fields: d
         form.locator("textarea[name=reason]").fill("浏览器测试：常用简称")
         form.locator("button[type=submit]").click()
         p.page.wait_for_selector("#form-addAlias .notice-ok")
-        assert "添加别名" in p.page.locator("#audit").inner_text()
+        # The panel is redrawn with the changed entity; the audit then lists the change, server-side too.
+        p.page.locator("#audit-server", has_text="添加别名").wait_for()
+        assert "tester" in p.page.locator("#audit-server").inner_text()
+        assert "添加别名" in p.page.locator("#audit-local").inner_text()
+        p.page.click(".tab[data-tab=evidence]")
+        assert "郑州" in p.page.locator("#evidence .chips").inner_text()
+        p.page.click(".tab[data-tab=corrections]")
         p.shot("corrections-done")
 
 
@@ -403,7 +409,7 @@ def test_filters_by_type_and_date(page: Page) -> None:
     p.page.wait_for_selector("#expand-button")
     p.page.click("#expand-button")
     p.page.wait_for_function("() => window.loupanExplorer.graph.size.nodes > 20")
-    visible = "() => window.loupanExplorer.graph.cy.nodes(':visible').map((n) => n.data('type'))"
+    visible = "() => window.loupanExplorer.graph.cy.nodes().not('.filtered').map((n) => n.data('type'))"
     assert "Project" in p.js(visible)
 
     # Untick a type: its nodes leave the drawing, the count says so, ticking brings them back.
@@ -418,8 +424,8 @@ def test_filters_by_type_and_date(page: Page) -> None:
     p.page.fill("#date-from", "2021-12")
     p.page.fill("#date-to", "2021年12月")
     p.page.uncheck("#keep-undated")
-    p.page.wait_for_function("() => window.loupanExplorer.graph.cy.nodes(':visible').length < 5")
-    dates = p.js("() => window.loupanExplorer.graph.cy.nodes(':visible').map((n) => n.data('date'))")
+    p.page.wait_for_function("() => window.loupanExplorer.graph.cy.nodes().not('.filtered').length < 5")
+    dates = p.js("() => window.loupanExplorer.graph.cy.nodes().not('.filtered').map((n) => n.data('date'))")
     assert dates and all(d.startswith("2021-12") for d in dates), dates
     p.shot("date-filter")
     p.page.fill("#date-from", "2021-13-99x")
@@ -437,3 +443,68 @@ def test_a_server_closed_to_anonymous_readers_asks_for_the_key_once(browser: Any
         p.page.wait_for_selector("body[data-ready=true]")
         assert "收录" in p.page.locator("#stats").inner_text()
         assert search(p, "hengda")[0] == "恒大"
+
+
+def test_editor_merges_undoes_and_judges_with_the_audit_in_view(page: Page, schema_fields: dict[str, set[str]]) -> None:
+    needed = {"mergeEntities", "splitEntity", "judge"}
+    if not needed <= schema_fields["mutation"]:
+        # The page's side of this (forms disabled, a clear notice) is covered by the test above.
+        pytest.skip(f"this server has no {', '.join(sorted(needed - schema_fields['mutation']))} mutation")
+    p = page
+    keep, other, other_name = "Developer:融创", "Developer:融创建晟", "融创建晟投资有限公司"
+    p.page.goto(p.page.url.split("#")[0] + "#entity=" + keep.replace(":", "%3A"))
+    p.page.reload()
+    p.page.wait_for_function("() => document.querySelector('#evidence .ev-title')?.textContent === '融创'")
+    p.page.click(".tab[data-tab=corrections]")
+
+    # Merge: pick the other entity by searching, give a reason; the key is asked for once.
+    form = p.page.locator("#form-mergeEntities")
+    form.locator(".picker-input").fill("融创建晟")
+    form.locator(".picker-option", has_text=other_name).first.click()
+    form.locator("textarea[name=reason]").fill("浏览器测试：合并")
+    form.locator("button[type=submit]").click()
+    p.page.locator("#key-dialog").wait_for()
+    p.page.fill("#key-input", EDITOR_KEY)
+    p.page.locator("#key-form button[type=submit]").click()
+    p.page.wait_for_selector("#form-mergeEntities .notice-ok")
+    p.page.wait_for_selector("#audit-server")
+    assert "合并" in p.page.locator("#audit-server").inner_text()
+    assert "tester" in p.page.locator("#audit-server").inner_text()  # who did it
+    p.page.click(".tab[data-tab=evidence]")
+    assert other_name in p.page.locator("#evidence .chips").inner_text()  # its name is now an alias here
+    assert not p.js("(id) => window.loupanExplorer.graph.has(id)", other)
+    p.shot("merged")
+
+    # Undo it: the merge is offered by name; no second key prompt.
+    p.page.click(".tab[data-tab=corrections]")
+    form = p.page.locator("#form-splitEntity")
+    choice = form.locator(".merge-choice, .split-aliases label").first
+    choice.wait_for()
+    if form.locator(".merge-choice").count():
+        assert other_name in choice.inner_text()
+    else:  # a server whose split takes aliases
+        form.locator(".split-aliases label", has_text=other_name).locator("input").check()
+    form.locator("textarea[name=reason]").fill("浏览器测试：撤销合并")
+    form.locator("button[type=submit]").click()
+    p.page.wait_for_selector("#form-splitEntity .notice-ok")
+    assert p.page.locator("#key-dialog[open]").count() == 0
+    p.page.wait_for_selector("#audit-server")
+
+    # Judge the pair not the same; the judgement is listed with the audit.
+    p.page.goto(p.page.url.split("#")[0] + "#entity=" + keep.replace(":", "%3A"))
+    p.page.reload()
+    p.page.wait_for_function("() => document.querySelector('#evidence .ev-title')?.textContent === '融创'")
+    assert other_name not in p.page.locator("#evidence").inner_text().split("属性")[0]  # alias gone again
+    p.page.click(".tab[data-tab=corrections]")
+    form = p.page.locator("#form-judge")
+    form.locator(".picker-input").fill("融创建晟")
+    form.locator(".picker-option", has_text=other_name).first.click()
+    form.locator("input[value=not_same]").check()
+    form.locator("textarea[name=reason]").fill("浏览器测试：不是同一家")
+    form.locator("button[type=submit]").click()
+    p.page.wait_for_selector("#form-judge .notice-ok")
+    audit = p.page.locator("#audit")
+    audit.locator("#audit-judgements", has_text="不是同一实体").wait_for()
+    server_audit = audit.locator("#audit-server").inner_text()
+    assert "拆分" in server_audit and "合并" in server_audit and "tester" in server_audit
+    p.shot("audit")

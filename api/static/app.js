@@ -358,14 +358,15 @@ const corrections = new Corrections($("corrections"), {
   keys,
   search: (q) => searchEntities(q).then((hits) => hits.map((x) => x.entity)),
   open: (id) => openEntity(id),
-  onApplied: async (op, vars) => {
+  onApplied: async (op, vars, answer) => {
     state.details.clear();
-    if (op === "mergeEntities") {
-      for (const id of vars.ids) graph.remove(id);
-      await openEntity(vars.into, { fresh: true });
-    } else {
-      await openEntity(vars.id || vars.a, { fresh: true });
+    if (op === "mergeEntities") for (const id of vars.ids) graph.remove(id);
+    if (op === "judge" && String(vars.decision).toLowerCase() === "same" && answer && answer.entity) {
+      // "same" merges the pair: the one that is gone leaves the drawing.
+      for (const id of [vars.a, vars.b]) if (id !== answer.entity.id) graph.remove(id);
     }
+    const shown = (answer && answer.entity && answer.entity.id) || vars.into || vars.a || vars.id;
+    await openEntity(shown, { fresh: true });
     showTab("corrections");
   },
 });

@@ -19,6 +19,8 @@ const DECISIONS = [
   ["not_same", "不是同一实体", "not the same"],
   ["unsure", "不确定", "unsure"],
 ];
+const ACTION_LABELS = { merge: "合并", split: "拆分", judge: "判定", add_alias: "添加别名", ingest: "导入" };
+const DECISION_LABELS = { same: "同一实体", not_same: "不是同一实体", unsure: "不确定" };
 const AUDIT_QUERIES = ["audit", "auditLog", "changes", "history", "corrections"];
 const LOCAL_AUDIT = "loupan.audit";
 
@@ -83,6 +85,11 @@ export class Corrections {
 
   form(op, title, tip, fields, collect) {
     const result = h("div", { class: "op-result", "aria-live": "polite" });
+    if (this.flash && this.flash.op === op) {
+      // The outcome of the submission that caused this redraw (the entity changed, so the panel did).
+      result.append(...this.flash.nodes);
+      this.flash = null;
+    }
     const reason = h("textarea", { name: "reason", rows: 2, required: true, placeholder: "理由（必填），例如报道链接或核实经过", "aria-label": "理由" });
     const submit = h("button", { type: "submit", class: "btn btn-primary" }, "提交");
     const enabled = this.available(op);
@@ -135,7 +142,13 @@ export class Corrections {
     });
   }
 
+  /**
+   * Split has two shapes: by aliases (a new entity from some of the names), or, where the server's
+   * `splitEntity` takes no aliases, as the undoing of a recorded merge into this entity.
+   */
   splitForm(entity) {
+    const field = this.deps.caps.mutation.get("splitEntity");
+    if (field && !field.args.some((a) => a.name === "aliases")) return this.undoMergeForm(entity);
     const aliases = entity.aliases || [];
     const boxes = aliases.map((a) => h("label", { class: "check" }, h("input", { type: "checkbox", value: a }), ` ${a}`));
     return this.form("splitEntity", "拆分实体", "splitEntity(id, aliases, reason)", [
@@ -145,6 +158,49 @@ export class Corrections {
       const chosen = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
       return chosen.length ? { id: entity.id, aliases: chosen } : "请至少勾选一个别名。";
     });
+  }
+
+  undoMergeForm(entity) {
+    const list = h("div", { class: "split-merges" }, h("p", { class: "muted small" }, "读取合并记录…"));
+    const manual = h("input", { type: "text", name: "ref", placeholder: "或填写被并入实体的编号、合并记录编号", "aria-label": "编号" });
+    this.loadMerges(entity, list);
+    return this.form("splitEntity", "撤销合并（拆分）", "splitEntity(id, reason): undo a merge", [
+      h("p", { class: "small" }, `选择一次并入「${entity.name}」的合并：撤销后被并入的实体恢复独立，并记为“不是同一实体”。`),
+      list, manual,
+    ], () => {
+      const chosen = list.querySelector("input:checked");
+      const ref = manual.value.trim() || (chosen && chosen.value);
+      return ref ? { id: ref } : "请选择一次合并，或填写编号。";
+    });
+  }
+
+  /** The merges recorded into this entity, as choices (from the server's `changes`, when it has it). */
+  async loadMerges(entity, host) {
+    const field = this.deps.caps.query.get("changes");
+    if (!field) {
+      clear(host, h("p", { class: "muted small" }, "此服务器不提供合并记录查询；请直接填写编号。"));
+      return;
+    }
+    try {
+      const selection = await selectionFor(field.type, 1);
+      const data = await gql(`query($id: ID) { changes(id: $id, first: 100) ${selection} }`, { id: entity.id });
+      const merges = (data.changes || []).filter((c) => /merge/i.test(c.action || "") && (!c.payload || !c.payload.into || c.payload.into === entity.id));
+      if (!merges.length) {
+        clear(host, h("p", { class: "muted small", id: "no-merges" }, "没有并入这个实体的合并记录。"));
+        return;
+      }
+      const name = `merge-${Math.random().toString(36).slice(2)}`;
+      clear(host, merges.map((c, i) => {
+        const p = c.payload || {};
+        const merged = (p.nodes || []).map((n) => n.name).filter(Boolean);
+        const what = merged.length ? merged.join("、") : (p.merged || c.targets || []).join("、");
+        return h("label", { class: "check merge-choice", title: c.id },
+          h("input", { type: "radio", name, value: c.id, checked: i === 0 }),
+          ` ${String(c.at || "").replace("T", " ").slice(0, 16)} ${c.who || ""}：并入 ${what}${c.reason ? `（${c.reason}）` : ""}`);
+      }));
+    } catch (e) {
+      clear(host, h("p", { class: "notice notice-error" }, `读取合并记录失败：${e.message}`));
+    }
   }
 
   judgeForm(entity) {
@@ -171,8 +227,10 @@ export class Corrections {
     }
     const field = this.deps.caps.mutation.get(op);
     const argTypes = field ? Object.fromEntries(field.args.map((a) => [a.name, a.type])) : null;
-    const names = Object.keys(PLANNED[op]);
+    // The server's own arguments when introspection told them, else the planned ones.
+    const names = field ? field.args.map((a) => a.name).filter((n) => n in vars || n in PLANNED[op]) : Object.keys(PLANNED[op]);
     const decl = names.map((n) => `$${n}: ${argTypes && argTypes[n] ? typeRefText(argTypes[n]) : PLANNED[op][n]}`).join(", ");
+    for (const k of Object.keys(vars)) if (!names.includes(k)) delete vars[k];
     if (argTypes && argTypes.decision) vars.decision = await enumValue(argTypes.decision, vars.decision);
     const selection = field ? await selectionFor(field.type, 2) : "";
     const text = `mutation(${decl}) { ${op}(${names.map((n) => `${n}: $${n}`).join(", ")}) ${selection} }`;
@@ -197,10 +255,19 @@ export class Corrections {
       return;
     }
     const answer = data[op];
-    clear(result, h("p", { class: "notice notice-ok" }, `已提交「${OP_LABELS[op]}」。`),
-      answer !== null && typeof answer === "object" ? h("pre", { class: "op-answer" }, JSON.stringify(answer, null, 2)) : null);
+    const change = answer && typeof answer === "object" ? answer.change : null;
+    clear(
+      result,
+      h("p", { class: "notice notice-ok" }, `已提交「${OP_LABELS[op]}」。`,
+        change ? ` 审计记录 ${change.action || ""} · ${change.who || ""} · ${String(change.at || "").replace("T", " ").slice(0, 19)}` : ""),
+      answer !== null && typeof answer === "object"
+        ? h("details", { class: "op-details" }, h("summary", {}, "服务器返回的详细结果"), h("pre", { class: "op-answer" }, JSON.stringify(answer, null, 2)))
+        : null,
+    );
     this.record(op, vars, "成功", answer);
-    this.deps.onApplied(op, vars, answer);
+    this.flash = { op, nodes: [...result.childNodes] };
+    await this.deps.onApplied(op, vars, answer);
+    this.flash = null;
     this.renderAudit();
   }
 
@@ -218,10 +285,14 @@ export class Corrections {
   async renderAudit() {
     if (!this.auditBody) return;
     const entity = this.entity;
+    // Draws can overlap (a submission redraws the panel and the audit); only the newest may write.
+    const generation = (this.auditGeneration = (this.auditGeneration || 0) + 1);
     const server = h("div", { class: "audit-server" });
+    const body = this.auditBody;
     const mine = this.local.filter((r) => !entity || JSON.stringify(r.vars).includes(JSON.stringify(entity.id)));
+    const fetched = h("div");
     clear(
-      this.auditBody,
+      body,
       server,
       h("h5", {}, "本标签页提交的更正"),
       mine.length
@@ -236,7 +307,30 @@ export class Corrections {
         )))
         : h("p", { class: "muted small" }, "还没有提交过更正。"),
     );
-    await this.serverAudit(server, entity);
+    await this.serverAudit(fetched, entity);
+    await this.serverJudgements(fetched, entity);
+    if (generation === this.auditGeneration) server.replaceChildren(...fetched.childNodes);
+  }
+
+  async serverJudgements(host, entity) {
+    const field = this.deps.caps.query.get("judgements");
+    if (!field || !entity) return;
+    try {
+      const selection = await selectionFor(field.type, 1);
+      const hasId = field.args.some((a) => a.name === "id");
+      const data = await gql(`query${hasId ? "($id: ID)" : ""} { judgements${hasId ? "(id: $id)" : ""} ${selection} }`, hasId ? { id: entity.id } : {});
+      const rows = data.judgements || [];
+      host.append(h("h5", {}, "是否同一实体的判定"), rows.length
+        ? h("ol", { class: "audit-list", id: "audit-judgements" }, rows.map((r) => h("li", { class: "audit-item" },
+          h("span", { class: "audit-when" }, String(r.at || "").replace("T", " ").slice(0, 19)),
+          h("span", { class: "audit-op" }, DECISION_LABELS[r.decision] || r.decision || ""),
+          r.who ? h("span", { class: "audit-who" }, r.who) : null,
+          h("div", {}, [r.a, r.b].filter(Boolean).join(" ↔ ")),
+          r.reason ? h("div", { class: "audit-reason" }, `理由：${r.reason}`) : null)))
+        : h("p", { class: "muted small" }, "没有与它有关的判定。"));
+    } catch (e) {
+      host.append(h("p", { class: "notice notice-error" }, `读取判定记录失败：${e.message}`));
+    }
   }
 
   async serverAudit(host, entity) {
@@ -268,7 +362,7 @@ export class Corrections {
       clear(host, h("h5", {}, "服务器审计日志"), rows.length
         ? h("ol", { class: "audit-list", id: "audit-server" }, rows.map((r) => h("li", { class: "audit-item" },
           h("span", { class: "audit-when" }, String(r.at || r.when || r.time || "").replace("T", " ").slice(0, 19)),
-          h("span", { class: "audit-op" }, OP_LABELS[r.action] || r.action || r.op || ""),
+          h("span", { class: "audit-op" }, ACTION_LABELS[r.action] || OP_LABELS[r.action] || r.action || r.op || ""),
           r.who ? h("span", { class: "audit-who" }, r.who) : null,
           r.reason ? h("div", { class: "audit-reason" }, `理由：${r.reason}`) : null,
           h("code", { class: "audit-vars" }, JSON.stringify(r.targets || r.payload || r)))))
