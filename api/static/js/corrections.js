@@ -184,7 +184,11 @@ export class Corrections {
     try {
       const selection = await selectionFor(field.type, 1);
       const data = await gql(`query($id: ID) { changes(id: $id, first: 100) ${selection} }`, { id: entity.id });
-      const merges = (data.changes || []).filter((c) => /merge/i.test(c.action || "") && (!c.payload || !c.payload.into || c.payload.into === entity.id));
+      const changes = data.changes || [];
+      // A split records the merge it undid (payload.merge); those merges are no longer on offer.
+      const undone = new Set(changes.filter((c) => /split/i.test(c.action || "") && c.payload && c.payload.merge).map((c) => String(c.payload.merge)));
+      const merges = changes.filter((c) => /merge/i.test(c.action || "") && !undone.has(c.id)
+        && (!c.payload || !c.payload.into || c.payload.into === entity.id));
       if (!merges.length) {
         clear(host, h("p", { class: "muted small", id: "no-merges" }, "没有并入这个实体的合并记录。"));
         return;
