@@ -25,7 +25,16 @@ from loupan.graph.audit import Change, Judgement
 from loupan.graph.merge import RESOLVER, merge, merge_groups
 from loupan.graph.store import GraphStore
 from loupan.ingest.build import Rows, region_names
-from loupan.ingest.matching import AUTO_MERGE, BRANDS, REVIEW_MIN, Candidate, Entry, Matcher, developer_key, entry_for
+from loupan.ingest.matching import (
+    AUTO_MERGE,
+    BRANDS,
+    REVIEW_MIN,
+    Candidate,
+    Entry,
+    Matcher,
+    developer_key,
+    entry_for,
+)
 
 RESOLVED = ("Project", "Developer", "Agency", "Person", "Official")
 REFRESH_SCAN = 500  # recent changes read before each write to catch up with reviewers

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from loupan.ingest.places import LEVELS, Division, Gazetteer, gazetteer, short_form
 
 WENEEDHOME = Path(__file__).resolve().parent / "fixtures" / "weneedhome"
