@@ -54,12 +54,9 @@ class Query(ResolutionQuery):
     async def search(self, info: Info, query: str, types: list[str] | None = None, first: int = 10) -> list[SearchHit]:
         index = await info.context.run(info.context.index.get)
         hits = index.search(query, types, _check_first(first))
-        out = []
-        for hit in hits:
-            node = await info.context.node(hit.id)
-            if node:
-                out.append(SearchHit(entity=Entity(node=node), score=hit.score, matched=hit.matched))
-        return out
+        nodes = await info.context.nodes.load_many([hit.id for hit in hits])  # one batch, not one per hit
+        return [SearchHit(entity=Entity(node=node), score=hit.score, matched=hit.matched)
+                for hit, node in zip(hits, nodes, strict=True) if node]
 
     @strawberry.field(description="One entity by id.")
     async def entity(self, info: Info, id: strawberry.ID) -> Entity | None:
@@ -133,12 +130,17 @@ class Query(ResolutionQuery):
             raise ValueError("maxHops must be between 1 and 6")
         found = await info.context.run(info.context.store.shortest_paths, str(source), str(target), max_hops,
                                        _check_first(first))
-        out = []
+        orders = []
         for edges in found:
             order = [str(source)]
             for e in edges:
                 order.append(e.target if e.source == order[-1] else e.source)
-            nodes = [await info.context.node(i) for i in order]
+            orders.append(order)
+        loaded = await info.context.nodes.load_many([i for order in orders for i in order])  # one batch
+        by_id = {n.id: n for n in loaded if n}
+        out = []
+        for edges, order in zip(found, orders, strict=True):
+            nodes = [by_id.get(i) for i in order]
             out.append(Path(length=len(edges), nodes=[Entity(node=n) for n in nodes if n],
                             relations=[Relation(edge=e) for e in edges]))
         return out
