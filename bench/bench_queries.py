@@ -345,7 +345,9 @@ def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name:
     text = io.StringIO()
     pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(35)
     path = HERE / "results" / f"profile-{store_name}-{anchors.scale}-{name}.txt"
-    path.write_text(text.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>")
+                    .replace(sys.base_prefix, "<python>"))
 
     def cumulative(match: Callable[[tuple[str, int, str]], bool]) -> float:
         return sum(v[3] for k, v in stats.stats.items() if match(k))  # type: ignore[attr-defined]
