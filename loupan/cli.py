@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from importlib import resources
 from pathlib import Path
 
 from loupan.config import Settings, load_settings
-from loupan.errors import LoupanError
+from loupan.errors import InputError, LoupanError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -34,30 +35,65 @@ def sample_dir() -> Path:
     return Path(str(resources.files("loupan").joinpath("sample")))
 
 
+SHOWN_PROBLEMS = 20  # reject and warning lines printed at the end; all rejects are in the rejects file
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _show(kind: str, problems: list[tuple[str, str]], more: str) -> None:
+    for source, problem in problems[:SHOWN_PROBLEMS]:
+        _say(f"{kind}: {source}: {problem}")
+    if len(problems) > SHOWN_PROBLEMS:
+        _say(f"… and {len(problems) - SHOWN_PROBLEMS} more {kind}s {more}")
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from loupan.graph import open_store
-    from loupan.ingest.pipeline import Ingestor, default_progress
+    from loupan.ingest.batch import Options
+    from loupan.ingest.pipeline import Ingestor
+    from loupan.ingest.progress import ProgressLine
 
     settings = _settings(args)
-    paths = args.paths or []
-    if not paths:
-        _say("loupan ingest: name at least one file or directory")
+    specs = args.paths or []
+    if not specs:
+        _say("loupan ingest: name at least one file, directory, glob, or - for standard input")
         return 2
-    with open_store(settings) as store:
+    workers = default_workers() if args.workers is None else max(0, args.workers)
+    rejects_path = Path(args.rejects) if args.rejects else settings.data_dir / "rejects.jsonl"
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    progress = None if args.quiet else ProgressLine()
+    with rejects_path.open("w", encoding="utf-8") as rejects, open_store(settings) as store:
+        def on_reject(error: InputError) -> None:
+            rejects.write(json.dumps({"input": error.source, "reason": error.problem}, ensure_ascii=False) + "\n")
+            rejects.flush()
+
+        options = Options(workers=workers, max_input_bytes=settings.max_input_bytes, stdin=sys.stdin.buffer,
+                          stdin_format=args.stdin_format, on_reject=on_reject, progress=progress)
         before = store.counts()
-        ingestor = Ingestor(store, progress=None if args.quiet else default_progress)
-        summary = ingestor.ingest_paths(paths)
+        batch = Ingestor(store).batch(options)
+        summary = batch.run(specs)
         after = store.counts()
-    for err in summary.errors:
-        _say(f"error: {err.source}: {err.problem}")
+        if progress is not None:
+            progress(batch.snapshot(), final=True)
     if not args.quiet:
-        for source, problem in summary.warnings:
-            _say(f"warning: {source}: {problem}")
-        _say(f"ingested {summary.reports} reports and {summary.records} records from {summary.files} files "
-             f"into the {settings.store_description}: nodes {before[0]} → {after[0]}, "
-             f"relationships {before[1]} → {after[1]}; {len(summary.errors)} inputs rejected")
+        _show("rejected", [(e.source, e.problem) for e in summary.errors], f"in {rejects_path}")
+        _show("warning", summary.warnings, "(all of them in the --json summary)")
+        ents, rels = summary.entities, summary.relations
+        _say(f"ingested {summary.reports} reports and {summary.records} records from {summary.files} inputs "
+             f"into the {settings.store_description} in {summary.seconds:.1f} s; {summary.unchanged} unchanged "
+             f"and skipped, {summary.replaced} earlier versions replaced")
+        _say(f"  entities: {ents.added} added, {ents.merged} merged, {ents.unchanged} unchanged; relations: "
+             f"{rels.added} added, {rels.merged} merged, {rels.unchanged} unchanged")
+        _say(f"  nodes {before[0]} → {after[0]}, relationships {before[1]} → {after[1]}; "
+             f"{len(summary.errors)} inputs rejected" + (f" (listed in {rejects_path})" if summary.errors else ""))
     if args.json:
-        print(json.dumps({**summary.to_json(), "nodes": after[0], "relationships": after[1]}, ensure_ascii=False))
+        print(json.dumps({**summary.to_json(), "nodes": after[0], "relationships": after[1],
+                          "rejects_file": str(rejects_path)}, ensure_ascii=False))
     return 1 if summary.errors else 0
 
 
@@ -167,6 +203,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from loupan.ingest.inputs import STDIN_FORMATS
+
     parser = argparse.ArgumentParser(prog="loupan", description="A knowledge graph of troubled housing projects.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -176,9 +214,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--data-dir", type=Path, help="directory of the embedded store")
         return p
 
-    p = with_store(sub.add_parser("ingest", help="ingest report and record files or directories"))
-    p.add_argument("paths", nargs="*", help="files or directories (.txt .html .md .json .jsonl .csv)")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress, only errors")
+    p = with_store(sub.add_parser(
+        "ingest", help="ingest reports and records: files, directories, globs, standard input",
+        description="Ingest reports (.txt .md .html) and records (.json .jsonl .csv), or JSON lines of "
+                    "reports ({text|html, url, outlet, publishedAt, title} per line). Re-running skips what "
+                    "is held unchanged, replaces what changed, and finishes a run that was killed. Each "
+                    "rejected input is one JSON line {input, reason} in the rejects file. Exit status: 0 "
+                    "all ingested, 1 some inputs rejected, 2 nothing could be done (store, usage)."))
+    p.add_argument("paths", nargs="*", help="files, directories, globs ('news/**/*.html'), or - for standard input")
+    p.add_argument("--workers", "-w", type=int, help="extraction processes (default: one per core; 0: none, "
+                                                     "extract in the writing process)")
+    p.add_argument("--rejects", help="file for the rejected inputs, rewritten each run "
+                                     "(default: rejects.jsonl in the data directory)")
+    p.add_argument("--stdin-format", choices=list(STDIN_FORMATS),
+                   help="format of standard input (default: guessed from its first line)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress and no summary; the exit status "
+                                                               "and the rejects file tell")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.set_defaults(func=cmd_ingest)
 

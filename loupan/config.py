@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str | None = None
     batch_size: int = 1000
+    # Largest input file (or envelope line) `loupan ingest` reads; bigger ones are rejected unread.
+    max_input_bytes: int = 32 * 2**20
     # Comma-separated name:role:sha256hex entries; see loupan.api.auth.
     api_keys: SecretStr = SecretStr("")
     # Anonymous callers may read; None means: yes in development, no in production.
