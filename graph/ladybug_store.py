@@ -53,6 +53,13 @@ class LadybugStore(GraphStore):
                 rows.append(dict(zip(columns, result.get_next(), strict=True)))
             return rows
 
+    def _node_queries(self, rows: list[dict[str, Any]]) -> list[Query]:
+        # One writer process: the ids found now cannot change before the batch is written.
+        found = {r["id"] for r in self._read(*dialect.existing_ids([r["id"] for r in rows]))}
+        new = [r for r in rows if r["id"] not in found]
+        old = [r for r in rows if r["id"] in found]
+        return ([dialect.create_nodes(new)] if new else []) + ([dialect.update_nodes(old)] if old else [])
+
     def _write_batch(self, queries: Sequence[Query]) -> None:
         with self._lock:
             self.round_trips += len(queries)

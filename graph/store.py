@@ -82,11 +82,16 @@ class GraphStore(ABC):
         """Write nodes then edges, batch by batch; identical input is a no-op on the second run."""
         node_rows, edge_rows = _dedupe(nodes), _dedupe(edges)
         for chunk in self._chunks(node_rows):
-            self._write_batch(self.dialect.upsert_nodes([r.params() for r in chunk]))
+            self._write_batch(self._node_queries([r.params() for r in chunk]))
         for echunk in self._chunks(edge_rows):
             self._write_batch(self.dialect.upsert_edges([r.params() for r in echunk]))
         if node_rows or edge_rows:
             self._write_batch([self.dialect.bump_generation()])
+
+    def _node_queries(self, rows: list[dict[str, Any]]) -> list[Query]:
+        """The write queries for one batch of node rows (a backend may split new from existing)."""
+        queries: list[Query] = self.dialect.upsert_nodes(rows)
+        return queries
 
     def delete_nodes(self, ids: Sequence[str]) -> None:
         if ids:
