@@ -108,16 +108,32 @@ class Query(ResolutionQuery):
             return None
         return Developer(node=node)
 
-    @strawberry.field(description="Entities, optionally of some types and inside a division (by code), paginated.")
+    @strawberry.field(description="Entities, paginated, filtered by types, by division (`placeCode`: everything "
+                                  "inside it), by date range (`dateFrom`/`dateTo`: ISO dates or prefixes) and by "
+                                  "developer (`developer`: the projects it or its subsidiaries develop).")
     async def entities(self, info: Info, types: list[str] | None = None, place_code: str | None = None,
-                       first: int = 20, after: str | None = None) -> EntityConnection:
-        from loupan.graph.queries import code_prefix
+                       date_from: str | None = None, date_to: str | None = None,
+                       developer: strawberry.ID | None = None, first: int = 20,
+                       after: str | None = None) -> EntityConnection:
+        from loupan.graph.queries import code_prefix, projects_of
 
         offset = decode_cursor(after)
+        first = _check_first(first)
         prefixes = [code_prefix(place_code)] if place_code else None
         store = info.context.store
-        total = await info.context.run(store.count_nodes, types, prefixes)
-        nodes = await info.context.run(store.list_nodes, types, prefixes, offset, _check_first(first))
+        if developer is not None:
+            projects, _ = await info.context.run(projects_of, store, str(developer))
+            prefix = prefixes[0] if prefixes else ""
+            hi = (date_to or "") + "~"
+            matching = sorted((p for p in projects
+                               if (not types or set(types) & set(p.labels)) and p.code.startswith(prefix)
+                               and (not date_from or (p.date and p.date >= date_from))
+                               and (not date_to or (p.date and p.date <= hi))), key=lambda p: p.id)
+            total, nodes = len(matching), matching[offset: offset + first]
+        else:
+            total = await info.context.run(store.count_nodes, types, prefixes, date_from or "", date_to or "")
+            nodes = await info.context.run(store.list_nodes, types, prefixes, offset, first,
+                                           date_from or "", date_to or "")
         info.context.prime(nodes)
         edges = [EntityEdge(cursor=encode_cursor(offset + i), node=Entity(node=n)) for i, n in enumerate(nodes)]
         return EntityConnection(total_count=total, edges=edges, page_info=PageInfo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from enum import Enum
 from typing import Annotated, cast
@@ -156,6 +157,14 @@ class Entity(EntityInterface):
     pass
 
 
+@strawberry.type(description="A position held (HOLDS_POSITION): the title, and the span of time the sources "
+                             "attest it (the earliest and latest publication dates of the reports that say so).")
+class Role:
+    title: str
+    from_: str | None = strawberry.field(name="from")
+    to: str | None
+
+
 @strawberry.type(description="A relationship, with the sources that assert it.")
 class Relation:
     edge: strawberry.Private[Edge]
@@ -185,6 +194,15 @@ class Relation:
     @strawberry.field
     def sources(self) -> list[Source]:
         return [Source(row=s) for s in self.edge.sources]
+
+    @strawberry.field(description="For HOLDS_POSITION: the title and when the sources attest it.")
+    async def role(self, info: Info) -> Role | None:
+        if self.edge.type != "HOLDS_POSITION":
+            return None
+        reports = await asyncio.gather(*(info.context.node(s.report) for s in self.edge.sources))
+        dates = sorted(r.date for r in reports if r is not None and r.date)
+        return Role(title=str(self.edge.attrs.get("title") or ""), from_=dates[0] if dates else None,
+                    to=dates[-1] if dates else None)
 
 
 @strawberry.type

@@ -119,12 +119,16 @@ class GraphStore(ABC):
         return self.get_nodes([node_id]).get(node_id)
 
     def list_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None,
-                   skip: int = 0, limit: int = 100) -> list[Node]:
-        query = self.dialect.list_nodes(list(types or []), list(code_prefixes or []), skip, limit)
+                   skip: int = 0, limit: int = 100, date_from: str = "", date_to: str = "") -> list[Node]:
+        """Nodes in id order, of any of ``types``, inside any of the division ``code_prefixes``, and
+        dated within [date_from, date_to] (ISO dates or prefixes) when those are given."""
+        query = self.dialect.list_nodes(list(types or []), list(code_prefixes or []), skip, limit,
+                                        (date_from, date_to))
         return [Node.from_record(r) for r in self.read(query)]
 
-    def count_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None) -> int:
-        rows = self.read(self.dialect.count_nodes(list(types or []), list(code_prefixes or [])))
+    def count_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None,
+                    date_from: str = "", date_to: str = "") -> int:
+        rows = self.read(self.dialect.count_nodes(list(types or []), list(code_prefixes or []), (date_from, date_to)))
         return int(rows[0]["c"]) if rows else 0
 
     def edges_of(self, ids: Sequence[str], types: Sequence[str] | None = None,

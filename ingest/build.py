@@ -185,6 +185,11 @@ def entity_codes(extraction: Any) -> dict[str, str]:
             code = _name_code(ent.name)
         if code:
             codes[ent.id] = code
+    surfaces = {fold(x): e.id for e in extraction.entities for x in (e.name, *(m.text for m in e.mentions))}
+    for ent in extraction.entities:  # a person takes the place of the body named as theirs (区长 of 新华区)
+        org = surfaces.get(fold(str(ent.attrs.get("org") or "")))
+        if ent.type in ("Official", "Person") and ent.id not in codes and org in codes:
+            codes[ent.id] = codes[org]
     for _ in range(2):
         for rel in extraction.relations:
             if rel.type not in PLACE_CARRYING:
@@ -269,4 +274,31 @@ def extraction_rows(extraction: Any, report: NodeRow, text: str, extractor: str)
         ev = rel.evidence
         rows.edges.append(EdgeRow(rel.type, source, target,
                                   [Source(report.id, quote=ev.text, start=ev.start, end=ev.end, by=extractor)]))
+    rows.edges.extend(position_edges(extraction, ids, report, text, extractor))
     return rows
+
+
+POSITION_HOLDERS = ("Official", "Person")
+POSITION_PLACES = ("Agency", "Organization", "TaskForce", "Developer", "Place")
+
+
+def position_edges(extraction: Any, ids: dict[str, str], report: NodeRow, text: str, extractor: str) -> list[EdgeRow]:
+    """HOLDS_POSITION from a person with a title to the body the title is held in (副市长 of 平顶山市,
+    副组长 of its 领导小组). The edge keeps the title; when it held is read from its sources' dates."""
+    by_surface: dict[str, Any] = {}
+    for ent in extraction.entities:
+        if ent.type in POSITION_PLACES:
+            for surface in (ent.name, *(m.text for m in ent.mentions)):
+                by_surface.setdefault(fold(surface), ent)
+    edges = []
+    for ent in extraction.entities:
+        title, org = str(ent.attrs.get("title") or ""), str(ent.attrs.get("org") or "")
+        body = by_surface.get(fold(org)) if org else None
+        if ent.type not in POSITION_HOLDERS or not title or body is None or ent.id not in ids or body.id not in ids:
+            continue
+        mention = ent.mentions[0]
+        quote, lo, hi = _context(text, mention.start, mention.end)
+        edges.append(EdgeRow("HOLDS_POSITION", ids[ent.id], ids[body.id],
+                             [Source(report.id, quote=quote, start=lo, end=hi, field=title, by=extractor)],
+                             attrs={"title": title}))
+    return edges

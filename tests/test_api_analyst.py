@@ -123,6 +123,20 @@ def test_neighbors_timeline_and_adoptions(reader: GraphQLClient) -> None:
     assert all(a["relation"]["sources"][0]["quote"] for a in adoptions)
 
 
+def test_entity_filters_and_role_validity(reader: GraphQLClient) -> None:
+    events = reader('{ entities(types: ["Event"], dateFrom: "2022-07", dateTo: "2022-07", first: 50) '
+                    '{ totalCount edges { node { date } } } }')["entities"]
+    assert events["totalCount"] > 0 and all(e["node"]["date"].startswith("2022-07") for e in events["edges"])
+    projects = reader('{ entities(developer: "Developer:恒大", placeCode: "410100", first: 100) '
+                      '{ totalCount edges { node { name code } } } }')["entities"]
+    assert projects["totalCount"] >= 2 and all(e["node"]["code"].startswith("4101") for e in projects["edges"])
+    hits = reader('{ search(query: "张树营", types: ["Official"]) { entity { relations(types: ["HOLDS_POSITION"]) '
+                  '{ target { name } role { title from to } sources { quote } } } } }')["search"]
+    (held,) = hits[0]["entity"]["relations"]
+    assert held["role"]["title"] == "副组长、副市长" and held["role"]["from"] == "2022-07"
+    assert "领导小组" in held["target"]["name"] and "张树营" in held["sources"][0]["quote"]
+
+
 def test_node_resolves_developer_type(reader: GraphQLClient) -> None:
     data = reader('{ node(id: "Developer:恒大") { __typename name ... on Developer { projects { id } } } }')
     assert data["node"]["__typename"] == "Developer" and len(data["node"]["projects"]) > 50

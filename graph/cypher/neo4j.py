@@ -160,7 +160,8 @@ def get_nodes(ids: list[str]) -> Query:
     return f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {NODE_RETURN}", {"ids": ids}
 
 
-def _node_filter(types: list[str] | None, code_prefixes: list[str] | None) -> tuple[str, dict[str, Any]]:
+def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
+                 dates: tuple[str, str] = ("", "")) -> tuple[str, dict[str, Any]]:
     """Types become label predicates (a type outside the vocabulary matches nothing, as in the
     embedded store); each code prefix is its own ``STARTS WITH`` so the code index can serve it."""
     where: list[str] = []
@@ -171,17 +172,25 @@ def _node_filter(types: list[str] | None, code_prefixes: list[str] | None) -> tu
     if code_prefixes:
         where.append("(" + " OR ".join(f"n.code STARTS WITH $p{i}" for i in range(len(code_prefixes))) + ")")
         params.update({f"p{i}": p for i, p in enumerate(code_prefixes)})
+    if dates[0]:  # ISO dates or prefixes: 2022 ≤ 2022-07-15; an undated node never matches a range
+        where.append("n.date <> '' AND n.date >= $date_from")
+        params["date_from"] = dates[0]
+    if dates[1]:  # "~" sorts after digits and "-", so 2022-07 includes 2022-07-31
+        where.append("n.date <> '' AND n.date <= $date_to")
+        params["date_to"] = dates[1] + "~"
     return ("WHERE " + " AND ".join(where) if where else ""), params
 
 
-def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int) -> Query:
-    where, params = _node_filter(types, code_prefixes)
+def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int,
+               dates: tuple[str, str] = ("", "")) -> Query:
+    where, params = _node_filter(types, code_prefixes, dates)
     return (f"MATCH (n:Entity) {where} RETURN {NODE_RETURN} ORDER BY n.id SKIP $skip LIMIT $limit",
             {**params, "skip": skip, "limit": limit})
 
 
-def count_nodes(types: list[str] | None, code_prefixes: list[str] | None) -> Query:
-    where, params = _node_filter(types, code_prefixes)
+def count_nodes(types: list[str] | None, code_prefixes: list[str] | None,
+                dates: tuple[str, str] = ("", "")) -> Query:
+    where, params = _node_filter(types, code_prefixes, dates)
     return f"MATCH (n:Entity) {where} RETURN count(n) AS c", params
 
 

@@ -171,3 +171,15 @@ def test_keyset_pages_cover_everything_once(loaded: GraphStore) -> None:
     assert len(edges) == len(set(edges)) == 7
     names = [r["id"] for r in loaded.name_rows(page=3)]
     assert names == nodes
+
+
+def test_date_ranges_use_iso_prefixes(loaded: GraphStore) -> None:
+    loaded.upsert([NodeRow("Event:a", "Event", "会一", date="2022-07-15"), NodeRow("Event:b", "Event", "会二", date="2021"),
+                   NodeRow("Event:c", "Event", "会三")])
+    def ids(**kw: str) -> set[str]:
+        return {n.id for n in loaded.list_nodes(["Event"], limit=10, **kw)}
+    assert ids(date_from="2022") == {"Event:a"}
+    assert ids(date_to="2022-07") == {"Event:a", "Event:b"}
+    assert ids(date_from="2021", date_to="2021") == {"Event:b"}
+    assert loaded.count_nodes(["Event"], date_to="2021-12") == 1
+    assert ids() == {"Event:a", "Event:b", "Event:c"}
