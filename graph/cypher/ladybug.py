@@ -91,7 +91,8 @@ def get_nodes(ids: list[str]) -> Query:
 
 def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
                  dates: tuple[str, str] = ("", "")) -> tuple[str, dict[str, Any]]:
-    where, params = [], {}
+    where: list[str] = []
+    params: dict[str, Any] = {}
     if types:
         where.append("any(t IN $types WHERE list_contains(n.labels, t))")
         params["types"] = types
