@@ -1,6 +1,6 @@
 """Batch ingestion: inputs read in order and streamed, extraction in worker processes, one writer.
 
-    summary = Batch(ingestor, Options(workers=4, on_reject=print)).run(["news/", "more/*.html", "-"])
+    summary = Ingestor(store).batch(Options(workers=4, on_reject=print)).run(["news/", "more/*.html"])
 
 The parent reads inputs (:mod:`loupan.ingest.inputs`) into chunks, skips what the store already holds
 (same report id and content hash), and hands the rest to a pool of worker processes
@@ -16,6 +16,9 @@ names of every report before it.
 Nothing is lost and nothing doubles when a run dies at any moment: a report is complete only once
 all its rows are written (see :mod:`loupan.ingest.writer`), and a re-run skips complete reports and
 redoes the rest.
+
+Workers start with the ``forkserver`` method, so a script that runs a batch with workers needs the
+usual ``if __name__ == "__main__":`` guard around it.
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import glob
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -32,7 +31,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from loupan.errors import InputError, RecordError, UnreadableInput
-from loupan.ingest.reading import decode, html_to_text, read_text
+from loupan.ingest.decoding import (
+    BINARY_SAMPLE,
+    binary_error,
+    blank,
+    decoded,
+    likely_encoding,
+    looks_binary,
+    records_text,
+    report_text,
+)
+from loupan.ingest.reading import decode, html_to_text
 
 FORMATS = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv",
            ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -43,8 +52,6 @@ SIDECAR = ".meta.json"
 STDIN = "-"
 GLOB_CHARS = frozenset("*?[")
 LIMIT_HELP = "LOUPAN_MAX_INPUT_BYTES"
-BINARY_SAMPLE = 4096
-INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))  # BOM, zero-width spaces and joiners
 # metadata field -> the keys that may carry it (envelope and sidecar spelling first, index.json after)
 META_KEYS = {"title": ("title",), "url": ("url",), "outlet": ("outlet", "source_outlet"),
              "published": ("publishedAt", "published", "publication_date")}
@@ -69,21 +76,16 @@ class Item:
     meta: Meta = field(default_factory=Meta)
     origin: str = ""            # identity of a file across versions: "file:<absolute path>"
     fmt: str = ""               # records: json | jsonl | csv
-    digest: str = ""
+    digest: str = field(init=False, default="")     # of the text: what "unchanged" means
+    report_id: str = field(init=False, default="")  # by URL, else by digest (records: by digest)
     replaces: tuple[str, ...] = ()  # set by the batch: earlier versions to forget before writing
 
     def __post_init__(self) -> None:
-        from loupan.ingest.build import content_hash  # build is slow to import; the CLI imports this module
+        from loupan.ingest.build import content_hash, report_id  # slow to import; the CLI imports this module
 
-        self.digest = self.digest or content_hash(self.text)
-
-    @property
-    def report_id(self) -> str:
-        from loupan.ingest.build import report_id
-
-        if self.kind == "records":
-            return report_id("records:" + self.digest)
-        return report_id(self.meta.url or self.digest)
+        self.digest = content_hash(self.text)
+        identity = "records:" + self.digest if self.kind == "records" else self.meta.url or self.digest
+        self.report_id = report_id(identity)
 
 
 def ingestible(path: Path) -> bool:
@@ -137,95 +139,9 @@ def size_of(entry: Path | str | InputError) -> int:
     return 0
 
 
-_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that surrogateescape kept: not UTF-8
-_WIDE = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")  # characters that UTF-8 spells in several bytes
-DAMAGE_RATIO = 4  # valid multi-byte UTF-8 characters per invalid byte above which a file is damaged UTF-8
-
-
-def _utf8_evidence(data: bytes) -> tuple[int, int]:
-    """(bytes that are not UTF-8, characters spelled in valid multi-byte UTF-8) in ``data``."""
-    text = data.decode("utf-8", "surrogateescape")
-    return len(_ESCAPED.findall(text)), len(_WIDE.findall(text))
-
-
-def decoded(data: bytes, source: str, encoding: str | None = None) -> str:
-    """The text of ``data``: UTF-8, else GB18030, as :func:`~loupan.ingest.reading.decode` reads it,
-    except that UTF-8 with a few bad bytes (a damaged or cut file) is an error, not GB18030 mojibake.
-    ``encoding`` forces one of the two."""
-    if encoding == "gb18030":
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise UnreadableInput(source, "is not GB18030 like the rest of its file") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        first = e.start
-    bad, wide = _utf8_evidence(data)
-    damaged = UnreadableInput(source, f"is UTF-8 with {bad} invalid byte(s), the first at byte {first}: a "
-                                      "damaged or cut file? repair it, or save it again as UTF-8")
-    if encoding == "utf-8" or wide >= DAMAGE_RATIO * bad:
-        raise damaged
-    try:
-        return decode(data, source)
-    except UnreadableInput:
-        if wide >= bad:
-            raise damaged from None
-        raise
-
-
-def likely_encoding(data: bytes) -> str:
-    """For a file that is not clean in either: the encoding most of it is in."""
-    bad, wide = _utf8_evidence(data)
-    return "utf-8" if wide >= bad else "gb18030"
-
-
-def blank(text: str) -> bool:
-    """Nothing but white space and invisible characters."""
-    return not text.translate(INVISIBLE).strip()
-
-
-def looks_binary(text: str) -> bool:
-    """More than 1% control characters (other than tab, newlines, form feed) near the start."""
-    sample = text[:BINARY_SAMPLE]
-    controls = sum(1 for c in sample if (c < " " and c not in "\t\n\r\f\v") or c == "\x7f")
-    return controls > len(sample) // 100
-
-
-def _binary(source: str) -> UnreadableInput:
-    return UnreadableInput(source, "looks binary (control characters); give a text, HTML, JSON or CSV file")
-
-
 def _too_big(source: str, size: int, limit: int, what: str = "") -> UnreadableInput:
     return UnreadableInput(source, f"{what or 'is'} {size} bytes, over the limit of {limit} ({LIMIT_HELP}); "
                                    "split it or raise the limit")
-
-
-def report_text(data: bytes, source: str) -> str:
-    """A report's text from bytes (decoded, HTML reduced to text), or UnreadableInput naming ``source``."""
-    if b"\x00" not in data[:BINARY_SAMPLE]:
-        decoded(data, source)  # damaged UTF-8 is refused, not read as GB18030
-    try:
-        text = read_text(data)
-    except UnreadableInput as e:
-        raise UnreadableInput(source, e.problem) from None
-    if blank(text):
-        raise UnreadableInput(source, "is empty; nothing to extract")
-    if looks_binary(text):
-        raise _binary(source)
-    return text
-
-
-def records_text(data: bytes, source: str) -> str:
-    """A records file's text from bytes: decoded, never HTML-stripped (JSON may quote markup)."""
-    if b"\x00" in data[:BINARY_SAMPLE]:
-        raise UnreadableInput(source, "looks binary (NUL bytes); give a JSON, JSON lines or CSV file")
-    text = decoded(data, source)
-    if blank(text):
-        raise UnreadableInput(source, "is empty; nothing to ingest")
-    if looks_binary(text):
-        raise _binary(source)
-    return text
 
 
 def jsonl_records(data: bytes, source: str, origin: str) -> Iterator[Item | InputError]:
@@ -322,7 +238,7 @@ def envelope_item(raw: bytes, source: str) -> Item:
     if blank(text):
         raise RecordError(source, f"'{key}' is empty; nothing to extract")
     if looks_binary(text):
-        raise _binary(source)
+        raise binary_error(source)
     return Item(source, "report", text, len(raw), meta_of(obj, source))
 
 
@@ -345,6 +261,8 @@ class Reader:
                 yield UnreadableInput(str(entry), f"cannot be read ({e.strerror or e}); check the path")
         elif self.stdin is not None:
             yield from self._stream(self.stdin, self.stdin_format)
+        else:
+            yield UnreadableInput("<stdin>", "standard input was named (-) but none is connected here")
 
     # -- files -------------------------------------------------------------------------------
     def _file(self, path: Path) -> Iterator[Item | InputError]:
@@ -424,7 +342,8 @@ class Reader:
             yield _too_big(source, size, self.max_bytes)
             return
         data += stream.read()
-        yield from jsonl_records(data, source, origin)
+        records_source = source if source.lower().endswith((".jsonl", ".ndjson")) else f"{source}.jsonl"
+        yield from jsonl_records(data, records_source, origin)
 
     def _envelope(self, head: list[bytes], rest: Iterator[tuple[bytes | None, int]],
                   source: str) -> Iterator[Item | InputError]:

@@ -95,12 +95,12 @@ def _pending(report: NodeRow, writes: Iterable[str]) -> NodeRow:
     return replace(report, attrs=attrs, aliases=list(report.aliases), labels=list(report.labels))
 
 
-def forget_reports(store: GraphStore, report_ids: Iterable[str]) -> tuple[int, int]:
-    """Remove what the reports contributed, and the reports; returns (nodes, edges) deleted,
-    the reports included. Ids that name no node are ignored."""
+def forget_reports(store: GraphStore, report_ids: Iterable[str]) -> tuple[int, int, int]:
+    """Remove what the reports contributed, and the reports; returns (reports, other nodes, edges)
+    deleted. Ids that name no node are ignored."""
     reports = store.get_nodes(sorted(set(report_ids)))
     if not reports:
-        return 0, 0
+        return 0, 0, 0
     gone = set(reports)
     touched = {e.target for e in store.edges_of(sorted(gone), direction="out")}
     for report in reports.values():
@@ -111,9 +111,11 @@ def forget_reports(store: GraphStore, report_ids: Iterable[str]) -> tuple[int, i
     store.upsert(marks)
     new_sources: dict[str, list[str]] = {}
     dropped: list[str] = []
-    for edge in store.edges_of(sorted(touched)):
-        if edge.source in gone:
-            continue  # the reports' own edges go with them
+    # A report's sources sit on its own edges (which go with it) and on edges between entities it
+    # touched: no need to read every edge of a province that a thousand other reports mention.
+    for edge in store.edges_of(sorted(touched), direction="out"):
+        if edge.target not in touched:
+            continue
         kept = [s for s in edge.sources if s.report not in gone]
         if len(kept) == len(edge.sources):
             continue
@@ -125,7 +127,7 @@ def forget_reports(store: GraphStore, report_ids: Iterable[str]) -> tuple[int, i
     store.delete_edges(dropped)
     deleted = _delete_orphans(store, touched, gone)
     store.delete_nodes(sorted(gone))
-    return len(deleted) + len(gone), len(dropped)
+    return len(gone), len(deleted), len(dropped)
 
 
 def _delete_orphans(store: GraphStore, candidates: set[str], gone: set[str]) -> set[str]:
@@ -190,8 +192,7 @@ class Writer:
         results, self._buffer, self._buffered, self._rows = self._buffer, [], set(), 0
         old = {i for r in results for i in r.item.replaces} | self._forget
         self._forget = set()
-        forgotten = len(self.store.get_nodes(sorted(old))) if old else 0
-        forget_reports(self.store, old)
+        forgotten, _, _ = forget_reports(self.store, old)
         pending: list[NodeRow] = []
         complete: list[NodeRow] = []
         body = Rows()

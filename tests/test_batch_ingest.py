@@ -73,6 +73,11 @@ def test_standard_input_text_envelope_and_csv(tmp_path: Path) -> None:
                      stdin=csv.encode("gb18030"))
     assert records.returncode == 0, records.stderr.decode()
     assert json.loads(records.stdout)["records"] == 1
+    more = "\n".join(json.dumps({"name": n, "city": "长沙市", "province": "湖南省"}, ensure_ascii=False)
+                     for n in ("甲苑", "乙苑"))
+    jsonl = loupan("ingest", "-", "--json", "--workers", "0", data_dir=data, stdin=more.encode("utf-8"))
+    assert jsonl.returncode == 0, jsonl.stderr.decode()
+    assert json.loads(jsonl.stdout)["records"] == 2
     exported = [json.loads(line) for line in loupan("export", data_dir=data).stdout.splitlines()]
     reports = {o["id"]: o for o in exported if o["type"] == "Report"}
     assert report_id("https://example.org/a") in reports and report_id("https://example.org/b") in reports
