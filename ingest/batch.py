@@ -219,14 +219,14 @@ class Batch:
                 self.summary.records += result.records
             else:
                 self.summary.reports += 1
-            self._done(result.item, report=False)
+            self._done(result.item, notify=False)
         self.summary.replaced += forgotten
         self._progress()
 
-    def _done(self, item: Item, *, report: bool = True) -> None:
+    def _done(self, item: Item, *, notify: bool = True) -> None:
         self._done_items += 1
         self._done_bytes += item.size
-        if report:
+        if notify:
             self._progress()
 
     def _reject(self, error: InputError) -> None:

@@ -187,12 +187,18 @@ def meta_of(obj: dict[str, Any], source: str) -> Meta:
     return Meta(**values)
 
 
-def _is_envelope(line: bytes) -> bool:
+def _json_object(line: bytes) -> dict[str, Any] | None:
+    """The line as a JSON object, or None when it is not one."""
     try:
         obj = json.loads(decode(line))
     except (ValueError, InputError):
-        return False
-    return isinstance(obj, dict) and ("text" in obj or "html" in obj)
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _is_envelope(line: bytes) -> bool:
+    obj = _json_object(line)
+    return obj is not None and ("text" in obj or "html" in obj)
 
 
 class ByteStream(Protocol):
@@ -372,7 +378,7 @@ class Reader:
                     break
                 head += line
             stripped = head.lstrip()
-            if stripped.startswith(b"{") and _is_json_object(stripped):
+            if stripped.startswith(b"{") and _json_object(stripped) is not None:
                 yield from self._jsonl(_Prefixed(head, stream), "<stdin>", "", None)
                 return
         data = head + stream.read(self.max_bytes + 1 - len(head))
@@ -389,13 +395,6 @@ class Reader:
                 yield Item(source, "records", records_text(data, source), len(data), fmt=fmt)
         except InputError as e:
             yield e
-
-
-def _is_json_object(line: bytes) -> bool:
-    try:
-        return isinstance(json.loads(decode(line)), dict)
-    except (ValueError, InputError):
-        return False
 
 
 class _Prefixed:
