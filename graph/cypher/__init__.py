@@ -5,8 +5,27 @@ write one into the text, it is first checked against the vocabulary in ``schema/
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from loupan.graph.model import node_labels, relationship_types
+
+Query = tuple[str, dict[str, Any]]
+
+# Cypher that both dialects read the same way; each dialect module re-exports it.
+NODE_RETURN = ("n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, n.aliases AS aliases, "
+               "n.key AS key, n.code AS code, n.level AS level, n.date AS date, n.attrs AS attrs")
+
+
+def name_rows(after: str, limit: int) -> Query:
+    """A page of names after the id ``after``: keyset paging, so every page costs the same."""
+    return ("MATCH (n:Entity) WHERE n.id > $after RETURN n.id AS id, n.type AS type, n.labels AS labels, "
+            "n.name AS name, n.aliases AS aliases, n.code AS code ORDER BY n.id LIMIT $limit",
+            {"after": after, "limit": limit})
+
+
+def nodes_after(after: str, limit: int) -> Query:
+    return (f"MATCH (n:Entity) WHERE n.id > $after RETURN {NODE_RETURN} ORDER BY n.id LIMIT $limit",
+            {"after": after, "limit": limit})
 
 _IDENT = re.compile(r"^[A-Z][A-Za-z_]*$")
 

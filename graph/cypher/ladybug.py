@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from loupan.graph import cypher as common
+
 Query = tuple[str, dict[str, Any]]
+name_rows = common.name_rows
+nodes_after = common.nodes_after
 
 SCHEMA = [
     "CREATE NODE TABLE IF NOT EXISTS Entity(id STRING, type STRING, labels STRING[], name STRING, "
@@ -25,8 +29,7 @@ SCHEMA = [
     "who STRING, reason STRING, score DOUBLE, features STRING, PRIMARY KEY(id))",
 ]
 
-NODE_RETURN = ("n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, n.aliases AS aliases, "
-               "n.key AS key, n.code AS code, n.level AS level, n.date AS date, n.attrs AS attrs")
+NODE_RETURN = common.NODE_RETURN
 EDGE_RETURN = "e.id AS id, e.type AS type, a.id AS source, b.id AS target, e.attrs AS attrs, e.sources AS sources"
 
 
@@ -142,18 +145,6 @@ def shortest_paths(source: str, target: str, max_hops: int, limit: int) -> Query
         "RETURN properties(rels(p), 'id') AS edges LIMIT $limit",
         {"source": source, "target": target, "limit": limit},
     )
-
-
-def name_rows(after: str, limit: int) -> Query:
-    """A page of names after the id ``after``: keyset paging, so every page costs the same."""
-    return ("MATCH (n:Entity) WHERE n.id > $after RETURN n.id AS id, n.type AS type, n.labels AS labels, "
-            "n.name AS name, n.aliases AS aliases, n.code AS code ORDER BY n.id LIMIT $limit",
-            {"after": after, "limit": limit})
-
-
-def nodes_after(after: str, limit: int) -> Query:
-    return (f"MATCH (n:Entity) WHERE n.id > $after RETURN {NODE_RETURN} ORDER BY n.id LIMIT $limit",
-            {"after": after, "limit": limit})
 
 
 def all_edges(after: str, limit: int) -> Query:

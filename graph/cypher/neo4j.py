@@ -21,13 +21,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from loupan.graph import cypher as common
 from loupan.graph.cypher import checked_label, checked_type
 from loupan.graph.model import node_labels, relationship_types
 
 Query = tuple[str, dict[str, Any]]
+name_rows = common.name_rows
+nodes_after = common.nodes_after
 
-NODE_RETURN = ("n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, n.aliases AS aliases, "
-               "n.key AS key, n.code AS code, n.level AS level, n.date AS date, n.attrs AS attrs")
+NODE_RETURN = common.NODE_RETURN
 # Look-ups by id name the index they seek: right after a bulk delete the planner's statistics can
 # claim an empty database, and a plan made then (and cached) would scan.
 SEEK_N = "USING INDEX SEEK n:Entity(id)"
@@ -225,18 +227,6 @@ def shortest_paths(source: str, target: str, max_hops: int, limit: int) -> Query
         "WITH [r IN relationships(p) | r.id] AS edges RETURN edges ORDER BY edges LIMIT $limit",
         {"source": source, "target": target, "limit": limit},
     )
-
-
-def name_rows(after: str, limit: int) -> Query:
-    """A page of names after the id ``after``: keyset paging, so every page costs the same."""
-    return ("MATCH (n:Entity) WHERE n.id > $after RETURN n.id AS id, n.type AS type, n.labels AS labels, "
-            "n.name AS name, n.aliases AS aliases, n.code AS code ORDER BY n.id LIMIT $limit",
-            {"after": after, "limit": limit})
-
-
-def nodes_after(after: str, limit: int) -> Query:
-    return (f"MATCH (n:Entity) WHERE n.id > $after RETURN {NODE_RETURN} ORDER BY n.id LIMIT $limit",
-            {"after": after, "limit": limit})
 
 
 def all_edges(after: str, limit: int) -> Query:
