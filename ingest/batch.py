@@ -17,13 +17,15 @@ Nothing is lost and nothing doubles when a run dies at any moment: a report is c
 all its rows are written (see :mod:`loupan.ingest.writer`), and a re-run skips complete reports and
 redoes the rest.
 
-Workers start with the ``forkserver`` method, so a script that runs a batch with workers needs the
-usual ``if __name__ == "__main__":`` guard around it.
+Workers are started with the ``spawn`` method (a forkserver would outlive a killed run, and so would
+its workers), so a script that runs a batch with workers needs the usual ``if __name__ ==
+"__main__":`` guard; each worker exits by itself within a second of its parent's death.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -102,9 +104,8 @@ class Batch:
     def run_items(self, items: Iterable[Item | InputError]) -> Summary:
         try:
             if self.options.workers > 0:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["loupan.ingest.work"])
-                self._pool = ProcessPoolExecutor(self.options.workers, mp_context=context, initializer=warm)
+                self._pool = ProcessPoolExecutor(self.options.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=warm, initargs=(os.getpid(),))
             chunk: list[Item] = []
             chars = 0
             for item in items:

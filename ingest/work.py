@@ -10,6 +10,8 @@ from __future__ import annotations
 import copyreg
 import os
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ from loupan.ingest.records import Record, parse_records
 if TYPE_CHECKING:
     from loupan.ingest.extract import KnownNames
 
+PARENT_CHECK_SECONDS = 1.0
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?")
 Learned = tuple[str, str, str]  # (surface, type, canonical name), as KnownNames.add takes them
 
@@ -120,11 +123,20 @@ class _Worker:
     applied = 0
 
 
-def warm() -> None:
-    """Pool initializer: load the extractor's dictionaries before the first chunk arrives."""
+def warm(parent: int) -> None:
+    """Pool initializer: leave when the parent does (killed, it cannot tell its workers to stop), and
+    load the extractor's dictionaries before the first chunk arrives."""
     from loupan.ingest.extract import extract
 
+    threading.Thread(target=_exit_without, args=(parent,), name="loupan-parent-watch", daemon=True).start()
+
     extract("郑州市住房保障和房地产管理局召开问题楼盘化解工作推进会。")
+
+
+def _exit_without(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def run_chunk(items: list[Item], start: int, learned: list[Learned]) -> tuple[int, int, list[Result]]:

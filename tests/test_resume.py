@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,22 +109,45 @@ def cli(target: Target, name: str, *args: str) -> subprocess.CompletedProcess[st
                           env=target.env(name), timeout=900, check=False)
 
 
-def ingest_killed(target: Target, name: str, batch: Path, after: int) -> str:
-    """Run the batch and SIGKILL it once the progress line says ``after`` items are done."""
+def descendants(pid: int) -> set[int]:
+    """The processes under ``pid`` (Linux ``/proc``): the extraction workers and their helpers."""
+    try:
+        children = {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+    return children.union(*(descendants(c) for c in children))
+
+
+def running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # an exited orphan nobody reaped is gone too
+
+
+def ingest_killed(target: Target, name: str, batch: Path, after: int) -> None:
+    """Run the batch, SIGKILL it once the progress line says ``after`` items are done, and check that
+    its workers do not outlive it."""
     with subprocess.Popen([sys.executable, "-m", "loupan.cli", "ingest", str(batch), "--workers", WORKERS],
                           stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                           env=target.env(name)) as process:
         assert process.stderr is not None
-        seen = ""
+        seen, helpers = "", set()
         for line in process.stderr:
             match = re.match(r"ingest: (\d+) done", line)
             if match and int(match.group(1)) >= after:
+                helpers = descendants(process.pid)
                 os.kill(process.pid, signal.SIGKILL)
                 seen = line.strip()
                 break
         process.wait(timeout=600)
     assert process.returncode == -signal.SIGKILL, f"the run ended before the kill: {seen!r}"
-    return seen
+    assert len(helpers) >= int(WORKERS)
+    deadline = time.monotonic() + 30
+    while any(running(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in helpers if running(p)], "workers outlived the killed run"
 
 
 def reports(target: Target, name: str) -> tuple[int, int]:
