@@ -1,7 +1,8 @@
 """The progress line of a long ingestion: how much is done, at what rate, and how long is left.
 
-On a terminal the line is redrawn in place a few times a second; otherwise (a log, a pipe) a full
-line is printed every few seconds, so that a log keeps a readable trace.
+On a terminal the line is redrawn in place a few times a second. Otherwise (a log, a pipe) a full line
+is printed for each percent of the input done, at most once a second and at least every ten seconds,
+so that a log keeps a readable trace of a hundred-odd lines, however long the run.
 """
 
 from __future__ import annotations
@@ -44,22 +45,36 @@ def clock(seconds: float) -> str:
 
 
 class ProgressLine:
-    """Call with a snapshot as often as you like; it prints at most every ``interval`` seconds."""
+    """Call with a snapshot as often as you like; it decides when a line is worth printing."""
 
-    def __init__(self, stream: TextIO | None = None, interval: float | None = None) -> None:
+    TTY_SECONDS = 0.2    # a terminal: redraw this often
+    LOG_SECONDS = 1.0    # a log: never more often than this …
+    LOG_STEP = 0.01      # … and only once this share of the input is done since the last line …
+    HEARTBEAT = 10.0     # … unless this long has passed (or the total is unknown)
+
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
-        self.interval = interval if interval is not None else (0.2 if self.tty else 2.0)
-        self._last = time.monotonic()  # the first line after one interval: short runs print none
+        self._last = time.monotonic()  # the first line after a while: short runs print none
+        self._last_bytes = 0
         self._printed = False
         self._width = 0
 
+    def _due(self, snapshot: Snapshot, now: float) -> bool:
+        waited = now - self._last
+        if self.tty:
+            return waited >= self.TTY_SECONDS
+        if waited < self.LOG_SECONDS:
+            return False
+        step = (snapshot.total_bytes or 0) * self.LOG_STEP
+        return waited >= self.HEARTBEAT or bool(step and snapshot.done_bytes - self._last_bytes >= step)
+
     def __call__(self, snapshot: Snapshot, *, final: bool = False) -> None:
-        """Print the line if ``interval`` has passed; ``final``: the last line, if any was printed."""
+        """Print the line when it is due; ``final``: the last line, if any was printed before."""
         now = time.monotonic()
-        if (final and not self._printed) or (not final and now - self._last < self.interval):
+        if (final and not self._printed) or (not final and not self._due(snapshot, now)):
             return
-        self._last = now
+        self._last, self._last_bytes = now, snapshot.done_bytes
         self._printed = True
         line = snapshot.line()
         if self.tty:
