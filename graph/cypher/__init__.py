@@ -40,3 +40,13 @@ def checked_type(rel_type: str) -> str:
     if rel_type not in relationship_types() or not _IDENT.match(rel_type):
         raise ValueError(f"unknown relationship type {rel_type!r}; known: {', '.join(relationship_types())}")
     return rel_type
+
+
+def date_range(dates: tuple[str, str], where: list[str], params: dict[str, Any]) -> None:
+    """Add ``n.date`` bounds (ISO dates or prefixes) to a node filter; an undated node never matches."""
+    if dates[0]:  # 2022 ≤ 2022-07-15
+        where.append("n.date <> '' AND n.date >= $date_from")
+        params["date_from"] = dates[0]
+    if dates[1]:  # "~" sorts after digits and "-", so 2022-07 includes 2022-07-31
+        where.append("n.date <> '' AND n.date <= $date_to")
+        params["date_to"] = dates[1] + "~"

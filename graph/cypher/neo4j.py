@@ -174,12 +174,7 @@ def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
     if code_prefixes:
         where.append("(" + " OR ".join(f"n.code STARTS WITH $p{i}" for i in range(len(code_prefixes))) + ")")
         params.update({f"p{i}": p for i, p in enumerate(code_prefixes)})
-    if dates[0]:  # ISO dates or prefixes: 2022 ≤ 2022-07-15; an undated node never matches a range
-        where.append("n.date <> '' AND n.date >= $date_from")
-        params["date_from"] = dates[0]
-    if dates[1]:  # "~" sorts after digits and "-", so 2022-07 includes 2022-07-31
-        where.append("n.date <> '' AND n.date <= $date_to")
-        params["date_to"] = dates[1] + "~"
+    common.date_range(dates, where, params)
     return ("WHERE " + " AND ".join(where) if where else ""), params
 
 
