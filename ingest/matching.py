@@ -100,31 +100,62 @@ def province_code(code: str) -> str:
 def place_prefixes(code: str) -> tuple[str, ...]:
     """Names a project's name may start with that only repeat where it is: the province, the city
     and everything inside the city, full and short forms, longest first."""
-    return _city_prefixes(city_code(code), province_code(code)) if code else ()
+    return _city_prefixes(city_code(code), province_code(code)).names if code else ()
+
+
+class PrefixTable:
+    """A set of prefixes looked up by length: testing a text costs one set probe per distinct
+    prefix length (a handful), not one ``startswith`` per prefix (hundreds for a large city)."""
+
+    __slots__ = ("names", "_by_length")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = tuple(sorted(set(names), key=lambda n: (-len(n), n)))
+        by_length: dict[int, set[str]] = {}
+        for name in self.names:
+            by_length.setdefault(len(name), set()).add(name)
+        self._by_length = tuple(sorted(((n, frozenset(s)) for n, s in by_length.items()), reverse=True,
+                                       key=lambda item: item[0]))
+
+    def longest(self, text: str, keep: int = 0) -> str:
+        """The longest prefix of ``text`` in the table that leaves at least ``keep`` characters."""
+        for length, names in self._by_length:
+            if len(text) - length >= keep and text[:length] in names:
+                return text[:length]
+        return ""
+
+
+@lru_cache(maxsize=1)
+def _divisions_under() -> dict[str, list[str]]:
+    """Every division's code → the codes of the divisions inside it, itself included."""
+    under: dict[str, list[str]] = {}
+    for div in gazetteer():
+        for anc in gazetteer().chain(div.code):
+            under.setdefault(anc.code, []).append(div.code)
+    return under
 
 
 @lru_cache(maxsize=4096)
-def _city_prefixes(city: str, province: str) -> tuple[str, ...]:
+def _city_prefixes(city: str, province: str) -> PrefixTable:
     names: set[str] = set()
-    for div in gazetteer():
-        if div.code == province or gazetteer().within(div.code, city):
-            names.add(div.name)
-            if len(div.short) >= 2:
-                names.add(div.short)
-    return tuple(sorted(names, key=len, reverse=True))
+    for code in {province, *_divisions_under().get(city, ())}:
+        div = gazetteer().get(code)
+        if div is None:
+            continue
+        names.add(div.name)
+        if len(div.short) >= 2:
+            names.add(div.short)
+    return PrefixTable(names)
 
 
 def strip_places(text: str, code: str, keep: int = 3) -> str:
     """``text`` without leading names of its own places, keeping at least ``keep`` characters:
     桂林恒大城 in 桂林 → 恒大城, 眉山市彭山区融创水郡未来城 → 融创水郡未来城."""
-    prefixes = place_prefixes(code)
-    changed = True
-    while changed:
-        changed = False
-        for prefix in prefixes:
-            if text.startswith(prefix) and len(text) - len(prefix) >= keep:
-                text, changed = text[len(prefix):], True
-                break
+    if not code:
+        return text
+    table = _city_prefixes(city_code(code), province_code(code))
+    while prefix := table.longest(text, keep):
+        text = text[len(prefix):]
     return text
 
 
@@ -160,11 +191,13 @@ def project_key(name: str, code: str) -> str:
 
 def strip_brand(base: str, brands: Iterable[str]) -> tuple[str, str]:
     """(brand, rest) when ``base`` starts with a known brand and at least 2 characters remain."""
-    best = ""
-    for brand in brands:
-        if len(brand) > len(best) and base.startswith(brand) and len(base) - len(brand) >= 2:
-            best = brand
-    return best, base[len(best):]
+    brand = _brand_table(brands if isinstance(brands, tuple) else tuple(brands)).longest(base, keep=2)
+    return brand, base[len(brand):]
+
+
+@lru_cache(maxsize=64)
+def _brand_table(brands: tuple[str, ...]) -> PrefixTable:
+    return PrefixTable(b for b in brands if b)
 
 
 def developer_key(name: str, regions: frozenset[str] = frozenset()) -> str:

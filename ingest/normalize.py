@@ -32,11 +32,29 @@ COMPANY_SUFFIXES = (
 COMPANY_PREFIXES = ("中国",)
 
 
+def _t2s_starts() -> frozenset[str] | None:
+    """The characters a traditional → simplified rewrite can start at (the first character of every
+    entry of the converter's phrase and character tables): a text with none of them is already
+    simplified, and the pure-Python converter, which costs ~0.1 ms per short name, can be skipped.
+    None (always convert) if the converter's tables are not where this version keeps them."""
+    try:
+        _T2S.convert("")
+        tables = [t for group in _T2S._dict_chain_data for t in (group if isinstance(group, list) else [group])]
+        return frozenset(key[0] for _, _, mapping in tables for key in mapping if key)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+_T2S_STARTS = _t2s_starts()
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """NFKC, no whitespace, simplified script. Length may change; use for keys, not for spans."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return str(_T2S.convert(_SPACE.sub("", text)))
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
+    if _T2S_STARTS is not None and _T2S_STARTS.isdisjoint(text):
+        return text
+    return str(_T2S.convert(text))
 
 
 @dataclass(frozen=True, slots=True)

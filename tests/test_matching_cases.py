@@ -134,3 +134,39 @@ def test_split_phase(core: str, parts: tuple[str, str]) -> None:
 ])
 def test_agency_parts(name: str, parts: tuple[str, str, str]) -> None:
     assert agency_parts(name) == parts
+
+
+def test_prefix_table_strips_the_longest_prefix_the_way_a_scan_would() -> None:
+    """The length-indexed prefix table must give what a longest-first ``startswith`` scan gives."""
+    from loupan.ingest.matching import PrefixTable, place_prefixes, strip_places
+
+    def scan(text: str, prefixes: tuple[str, ...], keep: int) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for prefix in sorted(prefixes, key=len, reverse=True):
+                if text.startswith(prefix) and len(text) - len(prefix) >= keep:
+                    text, changed = text[len(prefix):], True
+                    break
+        return text
+
+    prefixes = place_prefixes("511403")  # 眉山市彭山区: province, city and its counties
+    assert {"四川省", "四川", "眉山市", "眉山", "彭山区", "彭山"} <= set(prefixes)
+    assert "成都" not in prefixes
+    for text in ("眉山市彭山区融创水郡未来城", "四川眉山彭山恒大城", "眉山花园", "眉山市彭山", "成都眉山城",
+                 "彭山区眉山市彭山区某某苑", "东坡区东坡印象"):
+        for keep in (2, 3):
+            assert strip_places(text, "511403", keep) == scan(text, prefixes, keep), (text, keep)
+    table = PrefixTable(["恒大", "恒大地产", "华"])
+    assert table.longest("恒大地产城市之光", keep=2) == "恒大地产"
+    assert table.longest("恒大地产", keep=2) == "恒大"
+    assert table.longest("万科城", keep=2) == ""
+
+
+def test_fold_converts_traditional_script_and_leaves_simplified_text_alone() -> None:
+    from loupan.ingest.normalize import fold
+
+    assert fold("恆大 集團") == "恒大集团"
+    assert fold("碧桂園（ＡＢ）") == "碧桂园(AB)"
+    assert fold("萬科") == "万科"
+    assert fold("郑州市住房保障和房地产管理局") == "郑州市住房保障和房地产管理局"
