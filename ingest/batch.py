@@ -71,7 +71,7 @@ class Batch:
         self.options = options
         self.summary = summary
         self.writer = Writer(ingestor._write, self.store, flush_items=max(1, options.flush_items),
-                             on_written=self._written)
+                             on_written=self._written, on_deleted=ingestor.forget)
         self._seen: dict[str, str] = {}              # report id -> content hash sent in this run
         self._origins: dict[str, set[str]] | None = None  # file identity -> report ids (read once)
         self._pool: ProcessPoolExecutor | None = None

@@ -97,6 +97,11 @@ class Ingestor:
         for node in rows.nodes:
             self._learn(node.type, node.name, node.aliases, node.id)
 
+    def forget(self, ids: Iterable[str]) -> None:
+        """Entities deleted from the store (a replaced report was their only source): the resolver
+        must not merge a newcomer into one of them."""
+        self.resolver.forget(ids)
+
     def _write(self, rows: build.Rows) -> None:
         rows = self.resolver.resolve(rows)
         if self.tally is not None:

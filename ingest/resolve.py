@@ -84,6 +84,11 @@ class Resolver:
         if self._matcher is not None:
             self._matcher.remove(node_id)
 
+    def forget(self, ids: Iterable[str]) -> None:
+        """Entities deleted from the store: out of the registry, so nothing new merges into them."""
+        for node_id in ids:
+            self._forget(node_id)
+
     def _read_judgements(self) -> None:
         self.decisions = {}
         for j in self.store.judgements():  # oldest first: the newest decision for a pair wins

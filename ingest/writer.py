@@ -95,9 +95,11 @@ def _pending(report: NodeRow, writes: Iterable[str]) -> NodeRow:
     return replace(report, attrs=attrs, aliases=list(report.aliases), labels=list(report.labels))
 
 
-def forget_reports(store: GraphStore, report_ids: Iterable[str]) -> tuple[int, int, int]:
+def forget_reports(store: GraphStore, report_ids: Iterable[str],
+                   on_deleted: Callable[[set[str]], None] | None = None) -> tuple[int, int, int]:
     """Remove what the reports contributed, and the reports; returns (reports, other nodes, edges)
-    deleted. Ids that name no node are ignored."""
+    deleted. Ids that name no node are ignored. ``on_deleted`` is told the ids of the entities
+    deleted with them (the resolver must not merge a newcomer into one of those)."""
     reports = store.get_nodes(sorted(set(report_ids)))
     if not reports:
         return 0, 0, 0
@@ -127,6 +129,8 @@ def forget_reports(store: GraphStore, report_ids: Iterable[str]) -> tuple[int, i
     store.delete_edges(dropped)
     deleted = _delete_orphans(store, touched, gone)
     store.delete_nodes(sorted(gone))
+    if on_deleted is not None and deleted:
+        on_deleted(deleted)
     return len(gone), len(deleted), len(dropped)
 
 
@@ -151,8 +155,10 @@ class Writer:
     """Buffers results and writes them in batches, in the order they came."""
 
     def __init__(self, write: Callable[[Rows], None], store: GraphStore, *, flush_items: int,
-                 on_written: Callable[[list[Result], int], None]) -> None:
+                 on_written: Callable[[list[Result], int], None],
+                 on_deleted: Callable[[set[str]], None] | None = None) -> None:
         self._write = write  # the ingestor's: resolves, then upserts
+        self.on_deleted = on_deleted  # ids of entities deleted with the reports a result replaces
         self.store = store
         self.flush_items = flush_items
         self.on_written = on_written  # (results written, earlier versions forgotten)
@@ -192,7 +198,7 @@ class Writer:
         results, self._buffer, self._buffered, self._rows = self._buffer, [], set(), 0
         old = {i for r in results for i in r.item.replaces} | self._forget
         self._forget = set()
-        forgotten, _, _ = forget_reports(self.store, old)
+        forgotten, _, _ = forget_reports(self.store, old, self.on_deleted)
         pending: list[NodeRow] = []
         complete: list[NodeRow] = []
         body = Rows()

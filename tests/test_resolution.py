@@ -101,6 +101,24 @@ def test_homophone_typo_auto_merges_and_not_same_holds_forever(store: GraphStore
     assert len(records_of(store, SHIMAO)) == 1 and len(records_of(store, SHIMAO_TYPO)) == 2
 
 
+def test_an_entity_deleted_with_its_report_takes_no_newcomers(store: GraphStore, tmp_path: Path) -> None:
+    """One ingestor (as the API keeps one for its lifetime): a changed file drops the only mention
+    of a project, which is deleted; a later homophone of it is then a project of its own, not
+    merged into the deleted one (which would lose it)."""
+    ingestor = Ingestor(store)
+    first = write(tmp_path, "list.json", [project("世茂璀璨倾城二期", "西安市", "陕西省")])
+    assert not ingestor.ingest_paths([first]).errors
+    assert store.get_node(SHIMAO) is not None
+    write(tmp_path, "list.json", [project("曲江池东苑", "西安市", "陕西省")])
+    summary = ingestor.ingest_paths([first])
+    assert summary.replaced == 1 and store.get_node(SHIMAO) is None
+    assert not ingestor.ingest_paths([write(tmp_path, "b.json", [project("世贸璀璨倾城二期", "西安市", "陕西省")])]).errors
+    typo = store.get_node(SHIMAO_TYPO)
+    assert typo is not None and typo.name == "世贸璀璨倾城二期"
+    assert len(records_of(store, SHIMAO_TYPO)) == 1
+    assert [c for c in store.changes() if c.action == "merge"] == []
+
+
 def test_not_same_given_before_the_second_source_arrives(store: GraphStore, tmp_path: Path) -> None:
     ingest(store, write(tmp_path, "a.json", [project("世茂璀璨倾城二期", "西安市", "陕西省")]))
     decide(store, SHIMAO, SHIMAO_TYPO, "not_same", "dave", "known to be different")
