@@ -17,7 +17,8 @@ How it works
   (a new temporary directory unless ``--data-dir`` is given), sets the ``neo4j`` user's initial password
   with ``neo4j-admin dbms set-initial-password``, and runs the community server in the background as one
   JVM, with the JVM flags of the distribution's ``neo4j.conf``: authentication on, Bolt and HTTP on
-  127.0.0.1 only, heap 512m-1g, page cache 256m. It returns once a Bolt client (the few lines below)
+  127.0.0.1 only, heap 512m-1g, page cache 256m (``--heap`` and ``--page-cache`` raise them for large
+  databases: ``--heap 4g`` runs with 512m-4g). It returns once a Bolt client (the few lines below)
   has logged in and ``RETURN 1`` has answered, and the HTTP port accepts connections. The password is
   ``$LOUPAN_TEST_NEO4J_PASSWORD`` or a random one, recorded in the state file.
 * ``stop`` sends SIGTERM, then SIGKILL after a timeout, and removes the data dir if it was temporary.
@@ -25,7 +26,7 @@ How it works
 Command line (``--state`` defaults to ``$LOUPAN_CACHE_DIR/neo4j-test.json``)::
 
     python3 scripts/neo4j_server.py fetch
-    eval "$(python3 scripts/neo4j_server.py start [--port P] [--data-dir D])"
+    eval "$(python3 scripts/neo4j_server.py start [--port P] [--data-dir D] [--heap 4g] [--page-cache 2g])"
     python3 scripts/neo4j_server.py status
     python3 scripts/neo4j_server.py stop
 
@@ -33,9 +34,10 @@ Command line (``--state`` defaults to ``$LOUPAN_CACHE_DIR/neo4j-test.json``)::
 stdout; what is meant for people goes to stderr. Failures exit 1 with a message naming the step.
 
 Python API, for a conftest that loads this file by path: ``fetch() -> Path``,
-``start(port=None, data_dir=None) -> dict`` (keys ``uri``, ``user``, ``password``, ``pid``, ``log``,
-``data_dir``, and ``http_uri``, ``port``, ``http_port``, ``temporary_data_dir``, ``version``) and
-``stop(info)``; they raise ``Neo4jServerError``.
+``start(port=None, data_dir=None, *, heap=None, page_cache=None, password=None) -> dict`` (keys ``uri``,
+``user``, ``password``, ``pid``, ``log``, ``data_dir``, and ``http_uri``, ``port``, ``http_port``,
+``temporary_data_dir``, ``version``, ``heap``, ``page_cache``) and ``stop(info)``; they raise
+``Neo4jServerError``.
 
 Environment: ``LOUPAN_CACHE_DIR``, ``LOUPAN_NEO4J_VERSION`` (default below), ``LOUPAN_TEST_NEO4J_PASSWORD``,
 ``LOUPAN_NEO4J_JAVA_OPTS`` (extra JVM options, e.g. ``-XX:TieredStopAtLevel=1`` to start faster at the
@@ -75,6 +77,7 @@ HOST = "127.0.0.1"
 MIN_JAVA = 17
 MIN_PASSWORD_LENGTH = 8  # Neo4j's default dbms.security.auth_minimum_password_length
 HEAP_INITIAL, HEAP_MAX, PAGE_CACHE = "512m", "1g", "256m"
+MEMORY_SIZE = re.compile(r"^[1-9][0-9]*[kmg]$")
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 60.0
 LOG_TAIL_LINES = 30
@@ -379,7 +382,25 @@ def _claim_port(port: int | None, avoid: int | None = None) -> int:
             return chosen
 
 
-def _config(home: Path, port: int, http_port: int) -> str:
+def _bytes(size: str) -> int:
+    return int(size[:-1]) * 1024 ** "kmg".index(size[-1].lower()) * 1024
+
+
+def _memory(heap: str | None, page_cache: str | None) -> tuple[str, str, str]:
+    """Initial heap, maximum heap and page cache: the defaults, or the sizes given (``512m``, ``4g``).
+
+    The initial heap stays at the default unless the maximum is smaller."""
+    for what, size in (("heap", heap), ("page cache", page_cache)):
+        if size is not None and not MEMORY_SIZE.match(size.lower()):
+            raise Neo4jServerError(f"{what} size {size!r} is not a size like 512m or 4g")
+    heap_max = (heap or HEAP_MAX).lower()
+    heap_initial = heap_max if _bytes(heap_max) < _bytes(HEAP_INITIAL) else HEAP_INITIAL
+    return heap_initial, heap_max, (page_cache or PAGE_CACHE).lower()
+
+
+def _config(
+    home: Path, port: int, http_port: int, memory: tuple[str, str, str] = (HEAP_INITIAL, HEAP_MAX, PAGE_CACHE)
+) -> str:
     settings = {
         "server.directories.lib": home / "lib",
         "server.default_listen_address": HOST,
@@ -390,9 +411,9 @@ def _config(home: Path, port: int, http_port: int) -> str:
         "server.http.advertised_address": f"{HOST}:{http_port}",
         "server.https.enabled": "false",
         "dbms.security.auth_enabled": "true",
-        "server.memory.heap.initial_size": HEAP_INITIAL,
-        "server.memory.heap.max_size": HEAP_MAX,
-        "server.memory.pagecache.size": PAGE_CACHE,
+        "server.memory.heap.initial_size": memory[0],
+        "server.memory.heap.max_size": memory[1],
+        "server.memory.pagecache.size": memory[2],
         "dbms.usage_report.enabled": "false",
         # Bolt's Netty loops otherwise idle 5 s each before they stop, which makes every stop take 10 s.
         "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
@@ -489,6 +510,7 @@ def _launch(
     http_port: int | None = None,
     data_dir: str | Path | None = None,
     timeout: float = START_TIMEOUT,
+    memory: tuple[str, str, str] = (HEAP_INITIAL, HEAP_MAX, PAGE_CACHE),
 ) -> dict[str, Any]:
     port = _claim_port(port)
     http_port = _claim_port(http_port, avoid=port)
@@ -498,13 +520,13 @@ def _launch(
         root = Path(data_dir).expanduser().resolve()
     for sub in ("conf", "data", "logs", "run", "plugins", "import"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / "conf" / "neo4j.conf").write_text(_config(home, port, http_port))
+    (root / "conf" / "neo4j.conf").write_text(_config(home, port, http_port, memory))
     if (root / "data" / "databases" / "system").exists():
         say(f"{root} already holds a database: the password it was created with stays in force")
     else:
         _set_initial_password(java, home, root, password)
     log = root / "logs" / "console.log"
-    command = [java, f"-Xms{HEAP_INITIAL}", f"-Xmx{HEAP_MAX}", *JVM_FLAGS, *jvm_options,
+    command = [java, f"-Xms{memory[0]}", f"-Xmx{memory[1]}", *JVM_FLAGS, *jvm_options,
                "-cp", f"{home / 'lib'}/*", ENTRY_POINT,
                f"--home-dir={root}", f"--config-dir={root / 'conf'}", "--console-mode"]  # fmt: skip
     with log.open("ab") as output:  # the child has its own copy of the descriptor
@@ -525,6 +547,8 @@ def _launch(
         "port": port,
         "http_port": http_port,
         "version": home.name.removeprefix("neo4j-"),
+        "heap": memory[1],
+        "page_cache": memory[2],
     }
     try:
         _wait_until_ready(process, info, timeout)
@@ -540,26 +564,33 @@ def start(
     *,
     http_port: int | None = None,
     timeout: float = START_TIMEOUT,
+    heap: str | None = None,
+    page_cache: str | None = None,
+    password: str | None = None,
 ) -> dict[str, Any]:
     """Start a Neo4j server on 127.0.0.1 and return once it answers Bolt queries.
 
     ``data_dir`` holds the server's conf, data and logs and is kept; if it already holds a database, the
     password that database was created with stays in force. Without it a temporary directory is used,
     and ``stop`` removes it. If the server does not come up, it is killed and its directory left for the
-    logs the error message names.
+    logs the error message names. ``heap`` (the maximum; default 1g) and ``page_cache`` (default 256m)
+    are sizes like ``4g``; ``password`` defaults to ``$LOUPAN_TEST_NEO4J_PASSWORD``, else a random one.
     """
+    memory = _memory(heap, page_cache)
     home = fetch()
     java, java_version = find_java()
-    password = os.environ.get("LOUPAN_TEST_NEO4J_PASSWORD") or secrets.token_urlsafe(18)
+    source = "the password" if password else "LOUPAN_TEST_NEO4J_PASSWORD"
+    password = password or os.environ.get("LOUPAN_TEST_NEO4J_PASSWORD") or secrets.token_urlsafe(18)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Neo4jServerError(
-            f"LOUPAN_TEST_NEO4J_PASSWORD has fewer than the {MIN_PASSWORD_LENGTH} characters Neo4j requires"
+            f"{source} has fewer than the {MIN_PASSWORD_LENGTH} characters Neo4j requires"
         )
     archive = _class_archive(home, java, java_version)
     options = [f"-XX:SharedArchiveFile={archive}"] if archive.is_file() else []
     options += shlex.split(os.environ.get("LOUPAN_NEO4J_JAVA_OPTS", ""))
     return _launch(
-        home, java, password, options, port=port, http_port=http_port, data_dir=data_dir, timeout=timeout
+        home, java, password, options, port=port, http_port=http_port, data_dir=data_dir, timeout=timeout,
+        memory=memory,
     )
 
 
@@ -616,13 +647,15 @@ def _cmd_start(args: argparse.Namespace) -> int:
         stop(previous)  # a server that died without stop: remove its temporary directory
     fetch()
     began = time.monotonic()
-    info = start(args.port, args.data_dir, http_port=args.http_port, timeout=args.timeout)
+    info = start(args.port, args.data_dir, http_port=args.http_port, timeout=args.timeout, heap=args.heap,
+                 page_cache=args.page_cache)
     _write_state(args.state, info)
     for name in ("uri", "user", "password"):
         print(f"export LOUPAN_TEST_NEO4J_{name.upper()}={shlex.quote(str(info[name]))}")
     say(
         f"Neo4j {info['version']} answered on {info['uri']} (HTTP {info['http_uri']}) "
-        f"{time.monotonic() - began:.1f} s after start; pid {info['pid']}, log {info['log']}"
+        f"{time.monotonic() - began:.1f} s after start; pid {info['pid']}, heap {info['heap']}, "
+        f"page cache {info['page_cache']}, log {info['log']}"
     )
     return 0
 
@@ -661,6 +694,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--data-dir", type=Path, help="server directory, kept (default: a temporary one, removed by stop)"
     )
     start_parser.add_argument("--timeout", type=float, default=START_TIMEOUT, help="seconds to wait")
+    start_parser.add_argument("--heap", help=f"maximum heap, e.g. 4g (default {HEAP_MAX}; initial {HEAP_INITIAL})")
+    start_parser.add_argument("--page-cache", help=f"page cache size, e.g. 2g (default {PAGE_CACHE})")
     start_parser.set_defaults(run=_cmd_start)
     stop_parser = commands.add_parser("stop", help="stop the server of the state file")
     stop_parser.add_argument("--timeout", type=float, default=STOP_TIMEOUT, help="seconds before SIGKILL")
