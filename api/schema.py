@@ -6,7 +6,8 @@ import json
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from graphql import default_field_resolver
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -209,18 +210,30 @@ class Mutation(ResolutionMutation):
                             nodes=nodes, relations=relations)
 
 
-class RequireReader(SchemaExtension):
-    """Every top-level field needs the reader role (mutations check for editor themselves)."""
+def _reader_required(resolve: Any) -> Any:
+    def resolver(root: Any, info: Any, **kwargs: Any) -> Any:
+        info.context.require("reader")
+        return resolve(root, info, **kwargs)
 
-    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-        if info.path.prev is None and not info.field_name.startswith("__"):
-            info.context.require("reader")
-        return _next(root, info, *args, **kwargs)
+    resolver._is_default = getattr(resolve, "_is_default", False)  # type: ignore[attr-defined]
+    return resolver
 
 
-schema = strawberry.Schema(
+def require_reader(built: strawberry.Schema) -> strawberry.Schema:
+    """Every top-level field needs the reader role (mutations check for editor themselves).
+
+    The check wraps the root fields' resolvers, not every field's: a schema extension's ``resolve``
+    hook would run for each field of each object of a response (tens of thousands in a long list)."""
+    graphql_schema = built._schema
+    for root in (graphql_schema.query_type, graphql_schema.mutation_type):
+        for field in (root.fields.values() if root else ()):
+            field.resolve = _reader_required(field.resolve or default_field_resolver)
+    return built
+
+
+schema = require_reader(strawberry.Schema(
     query=Query, mutation=Mutation, types=[Entity, Developer],
-    extensions=[RequireReader, lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+    extensions=[lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
                 lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
                 lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES)],
-)
+))

@@ -80,39 +80,28 @@ def _page(first: int) -> int:
 
 @strawberry.interface(description="Any node of the graph.")
 class EntityInterface:
+    """Made from a node alone (``Entity(node=n)``). The scalar fields are plain attributes, copied from
+    the node by ``__post_init__`` (their defaults are never seen): strawberry answers a field without a
+    resolver with one ``getattr``, where a resolver method costs a call through its argument and
+    extension machinery for every field of every object in a list."""
+
     node: strawberry.Private[Node]
+    id: strawberry.ID = strawberry.field(default=None)
+    type: str = strawberry.field(default=None, description="Primary label: Developer, Project, Person, Official, "
+                                                          "Agency, …")
+    labels: list[str] = strawberry.field(default=None)
+    name: str = strawberry.field(default=None)
+    aliases: list[str] = strawberry.field(default=None)
+    code: str | None = strawberry.field(default=None, description="GB/T 2260 division code (of the place itself, "
+                                                                "or of the place the entity is keyed under).")
+    level: str | None = strawberry.field(default=None)
+    date: str | None = strawberry.field(default=None)
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.node.id)
-
-    @strawberry.field(description="Primary label: Developer, Project, Person, Official, Agency, …")
-    def type(self) -> str:
-        return self.node.type
-
-    @strawberry.field
-    def labels(self) -> list[str]:
-        return self.node.labels
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.node.name
-
-    @strawberry.field
-    def aliases(self) -> list[str]:
-        return self.node.aliases
-
-    @strawberry.field(description="GB/T 2260 division code (of the place itself, or of the place the entity is keyed under).")
-    def code(self) -> str | None:
-        return self.node.code or None
-
-    @strawberry.field
-    def level(self) -> str | None:
-        return self.node.level or None
-
-    @strawberry.field
-    def date(self) -> str | None:
-        return self.node.date or None
+    def __post_init__(self) -> None:
+        node = self.node
+        self.id = strawberry.ID(node.id)
+        self.type, self.labels, self.name, self.aliases = node.type, node.labels, node.name, node.aliases
+        self.code, self.level, self.date = node.code or None, node.level or None, node.date or None
 
     @strawberry.field
     def attrs(self) -> JSON:

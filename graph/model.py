@@ -135,29 +135,59 @@ class EdgeRow:
         self.attrs = {**other.attrs, **self.attrs}
 
 
-@dataclass(slots=True)
-class Node:
-    """A node as read back from a store."""
+def _decoded(text: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(text) if text else {}
+    return data
 
-    id: str
-    type: str
-    name: str
-    labels: list[str]
-    aliases: list[str]
-    key: str
-    code: str
-    level: str
-    date: str
-    attrs: dict[str, Any]
+
+class Node:
+    """A node as read back from a store.
+
+    ``attrs`` is kept as the stored JSON text until something reads it: most reads (a page of
+    names, ten thousand projects' ids and codes) never do, and decoding it was most of the cost of
+    turning a row into a ``Node``.
+    """
+
+    __slots__ = ("id", "type", "name", "labels", "aliases", "key", "code", "level", "date", "_attrs", "_attrs_text")
+    __match_args__ = ("id", "type", "name", "labels", "aliases", "key", "code", "level", "date", "attrs")
+
+    def __init__(self, id: str, type: str, name: str, labels: list[str], aliases: list[str],
+                 key: str, code: str, level: str, date: str, attrs: dict[str, Any] | None = None, *,
+                 attrs_text: str | None = None) -> None:
+        self.id, self.type, self.name, self.labels, self.aliases = id, type, name, labels, aliases
+        self.key, self.code, self.level, self.date = key, code, level, date
+        self._attrs, self._attrs_text = attrs, attrs_text
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        if self._attrs is None:
+            self._attrs = _decoded(self._attrs_text)
+        return self._attrs
+
+    @attrs.setter
+    def attrs(self, value: dict[str, Any]) -> None:
+        self._attrs = value
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Node:
-        return cls(
-            id=rec["id"], type=rec["type"], name=rec.get("name") or "", labels=list(rec.get("labels") or []),
-            aliases=list(rec.get("aliases") or []), key=rec.get("key") or "", code=rec.get("code") or "",
-            level=rec.get("level") or "", date=rec.get("date") or "",
-            attrs=json.loads(rec.get("attrs") or "{}"),
-        )
+        get = rec.get
+        return cls(rec["id"], rec["type"], get("name") or "", list(get("labels") or ()), list(get("aliases") or ()),
+                   get("key") or "", get("code") or "", get("level") or "", get("date") or "",
+                   attrs_text=get("attrs"))
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.id, self.type, self.name, self.labels, self.aliases, self.key, self.code, self.level,
+                self.date, self.attrs)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return "Node(" + ", ".join(f"{k}={v!r}" for k, v in zip(self.__match_args__, self._fields(), strict=True)) + ")"
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "labels": self.labels, "name": self.name,
@@ -165,24 +195,57 @@ class Node:
                 "date": self.date, "attrs": self.attrs}
 
 
-@dataclass(slots=True)
 class Edge:
-    """An edge as read back from a store."""
+    """An edge as read back from a store. ``attrs`` and ``sources`` stay JSON text until read."""
 
-    id: str
-    type: str
-    source: str
-    target: str
-    attrs: dict[str, Any]
-    sources: list[Source]
+    __slots__ = ("id", "type", "source", "target", "_attrs", "_attrs_text", "_sources", "_sources_text")
+    __match_args__ = ("id", "type", "source", "target", "attrs", "sources")
+
+    def __init__(self, id: str, type: str, source: str, target: str,
+                 attrs: dict[str, Any] | None = None, sources: list[Source] | None = None, *,
+                 attrs_text: str | None = None, sources_text: list[str] | None = None) -> None:
+        self.id, self.type, self.source, self.target = id, type, source, target
+        self._attrs, self._attrs_text = attrs, attrs_text
+        self._sources, self._sources_text = sources, sources_text
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        if self._attrs is None:
+            self._attrs = _decoded(self._attrs_text)
+        return self._attrs
+
+    @attrs.setter
+    def attrs(self, value: dict[str, Any]) -> None:
+        self._attrs = value
+
+    @property
+    def sources(self) -> list[Source]:
+        if self._sources is None:
+            self._sources = [Source.decode(s) for s in self._sources_text or ()]
+        return self._sources
+
+    @sources.setter
+    def sources(self, value: list[Source]) -> None:
+        self._sources = value
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Edge:
-        return cls(
-            id=rec["id"], type=rec["type"], source=rec["source"], target=rec["target"],
-            attrs=json.loads(rec.get("attrs") or "{}"),
-            sources=[Source.decode(s) for s in rec.get("sources") or []],
-        )
+        get = rec.get
+        return cls(rec["id"], rec["type"], rec["source"], rec["target"], attrs_text=get("attrs"),
+                   sources_text=get("sources"))
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.id, self.type, self.source, self.target, self.attrs, self.sources)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "Edge(" + ", ".join(f"{k}={v!r}" for k, v in zip(self.__match_args__, self._fields(), strict=True)) + ")"
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "source": self.source, "target": self.target,

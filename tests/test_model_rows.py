@@ -1,0 +1,51 @@
+"""Nodes and edges read back from a store decode their JSON columns only when those are read."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from loupan.graph.model import Edge, Node, Source
+
+NODE_RECORD = {"id": "Project:a", "type": "Project", "labels": ["Project"], "name": "甲", "aliases": ["A"],
+               "key": "a", "code": "410102", "level": "", "date": None, "attrs": '{"units": 3}'}
+SOURCE = Source(report="Report:1", quote="甲项目", start=0, end=3, by="rules")
+EDGE_RECORD = {"id": "DEVELOPS|Developer:x|Project:a", "type": "DEVELOPS", "source": "Developer:x",
+               "target": "Project:a", "attrs": '{"share": 0.5}', "sources": [SOURCE.encode()]}
+
+
+def test_node_reads_attrs_only_when_asked() -> None:
+    broken = Node.from_record({**NODE_RECORD, "attrs": "{not json"})
+    assert (broken.id, broken.name, broken.code, broken.date) == ("Project:a", "甲", "410102", "")
+    with pytest.raises(json.JSONDecodeError):
+        _ = broken.attrs
+    node = Node.from_record(NODE_RECORD)
+    assert node.attrs == {"units": 3}
+    assert node.attrs is node.attrs  # decoded once
+    assert Node.from_record({**NODE_RECORD, "attrs": None}).attrs == {}
+
+
+def test_node_equality_and_json_include_attrs() -> None:
+    assert Node.from_record(NODE_RECORD) == Node.from_record(dict(NODE_RECORD))
+    assert Node.from_record(NODE_RECORD) != Node.from_record({**NODE_RECORD, "attrs": '{"units": 4}'})
+    assert Node.from_record(NODE_RECORD).to_json() == {
+        "id": "Project:a", "type": "Project", "labels": ["Project"], "name": "甲", "aliases": ["A"], "key": "a",
+        "code": "410102", "level": "", "date": "", "attrs": {"units": 3}}
+    assert "attrs={'units': 3}" in repr(Node.from_record(NODE_RECORD))
+    node = Node.from_record(NODE_RECORD)
+    node.attrs = {"units": 5}
+    assert node.attrs == {"units": 5}
+
+
+def test_edge_reads_attrs_and_sources_only_when_asked() -> None:
+    broken = Edge.from_record({**EDGE_RECORD, "attrs": "{", "sources": ["["]})
+    assert (broken.type, broken.source, broken.target) == ("DEVELOPS", "Developer:x", "Project:a")
+    with pytest.raises(json.JSONDecodeError):
+        _ = broken.sources
+    edge = Edge.from_record(EDGE_RECORD)
+    assert edge.attrs == {"share": 0.5}
+    assert edge.sources == [SOURCE]
+    assert edge == Edge.from_record(dict(EDGE_RECORD))
+    assert edge != Edge.from_record({**EDGE_RECORD, "sources": []})
+    assert edge.to_json()["sources"] == [json.loads(SOURCE.encode())]
