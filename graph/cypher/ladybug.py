@@ -89,7 +89,9 @@ def upsert_edges(rows: list[dict[str, Any]]) -> list[Query]:
 
 
 def get_nodes(ids: list[str]) -> Query:
-    return f"MATCH (n:Entity) WHERE n.id IN $ids RETURN {NODE_RETURN}", {"ids": ids}
+    """A primary-key probe per id: ``WHERE n.id IN $ids`` scans the whole table instead (10k nodes:
+    11 ms for one id, 180 ms for 1,256, against 0.5 ms and 42 ms)."""
+    return f"UNWIND $ids AS i MATCH (n:Entity {{id: i}}) RETURN {NODE_RETURN}", {"ids": ids}
 
 
 def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
