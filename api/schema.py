@@ -123,7 +123,7 @@ class Query(ResolutionQuery):
         prefixes = [code_prefix(place_code)] if place_code else None
         store = info.context.store
         if developer is not None:
-            projects, _ = await info.context.run(projects_of, store, str(developer))
+            projects = await info.context.run(projects_of, store, str(developer))
             prefix = prefixes[0] if prefixes else ""
             hi = (date_to or "") + "~"
             matching = sorted((p for p in projects

@@ -214,7 +214,7 @@ class CityTaskForces:
 class Developer(EntityInterface):
     @strawberry.field(description="Projects it or its subsidiaries develop.")
     async def projects(self, info: Info) -> list[Entity]:
-        projects, _ = await info.context.run(queries.projects_of, info.context.store, self.node.id)
+        projects = await info.context.run(queries.projects_of, info.context.store, self.node.id)
         info.context.prime(projects)
         return [Entity(node=p) for p in projects]
 

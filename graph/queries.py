@@ -31,18 +31,6 @@ def code_prefix(code: str) -> str:
     return trimmed
 
 
-def developer_family(store: GraphStore, developer_id: str) -> list[str]:
-    """The developer and its subsidiaries, transitively (one round trip per level)."""
-    family, frontier = [developer_id], [developer_id]
-    for _ in range(MAX_SUBSIDIARY_DEPTH):
-        edges = store.edges_of(frontier, ["SUBSIDIARY_OF"], "in")
-        frontier = [e.source for e in edges if e.source not in family]
-        if not frontier:
-            break
-        family.extend(dict.fromkeys(frontier))
-    return family
-
-
 @dataclass(slots=True)
 class TaskForceLink:
     task_force: Node
@@ -58,18 +46,16 @@ class CityGroup:
     task_forces: list[TaskForceLink] = field(default_factory=list)
 
 
-def projects_of(store: GraphStore, developer_id: str) -> tuple[list[Node], list[Edge]]:
-    family = developer_family(store, developer_id)
-    develops = store.edges_of(family, ["DEVELOPS"], "out")
-    nodes = store.get_nodes([e.target for e in develops])
-    projects = [nodes[i] for i in dict.fromkeys(e.target for e in develops) if i in nodes]
-    return projects, develops
+def projects_of(store: GraphStore, developer_id: str) -> list[Node]:
+    """The projects a developer and its subsidiaries (transitively, up to ``MAX_SUBSIDIARY_DEPTH``
+    levels) develop: one round trip."""
+    return store.developer_projects(developer_id, MAX_SUBSIDIARY_DEPTH)
 
 
 def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]:
     """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
     that handle each project directly and those set up for problem projects in that city."""
-    projects, _ = projects_of(store, developer_id)
+    projects = projects_of(store, developer_id)
     if not projects:
         return []
     ids = [p.id for p in projects]

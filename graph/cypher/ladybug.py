@@ -130,6 +130,16 @@ def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
             {"ids": ids, **({"types": types} if types else {})})
 
 
+def developer_projects(developer_id: str, depth: int) -> Query:
+    """The projects a developer and its subsidiaries (``depth`` levels of SUBSIDIARY_OF) develop, one
+    row per DEVELOPS edge (``edge`` is its id), in edge-id order."""
+    hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
+    return ("MATCH (d:Entity {id: $id}) WITH d "
+            f"MATCH (d)<-[s:REL*0..{hops} (r, _ | WHERE r.type = 'SUBSIDIARY_OF')]-(f:Entity) WITH DISTINCT f "
+            f"MATCH (f)-[e:REL]->(n:Entity) WHERE e.type = 'DEVELOPS' RETURN e.id AS edge, {NODE_RETURN} "
+            "ORDER BY e.id", {"id": developer_id})
+
+
 def get_edges(ids: list[str]) -> Query:
     return f"MATCH (a:Entity)-[e:REL]->(b:Entity) WHERE e.id IN $ids RETURN {EDGE_RETURN}", {"ids": ids}
 

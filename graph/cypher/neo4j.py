@@ -207,6 +207,16 @@ def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
             f"WITH e, startNode(e) AS a, endNode(e) AS b RETURN {EDGE_RETURN} ORDER BY e.id", {"ids": ids})
 
 
+def developer_projects(developer_id: str, depth: int) -> Query:
+    """The projects a developer and its subsidiaries (``depth`` levels of SUBSIDIARY_OF) develop, one
+    row per DEVELOPS edge (``edge`` is its id), in edge-id order."""
+    hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
+    return (f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
+            f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
+            f"MATCH (f)-[e:DEVELOPS]->(n:Entity) RETURN e.id AS edge, {NODE_RETURN} ORDER BY e.id",
+            {"id": developer_id})
+
+
 def get_edges(ids: list[str]) -> Query:
     return f"{_edges_by_id('ids')} RETURN {EDGE_RETURN}", {"ids": ids}
 

@@ -183,3 +183,25 @@ def test_date_ranges_use_iso_prefixes(loaded: GraphStore) -> None:
     assert ids(date_from="2021", date_to="2021") == {"Event:b"}
     assert loaded.count_nodes(["Event"], date_to="2021-12") == 1
     assert ids() == {"Event:a", "Event:b", "Event:c"}
+
+
+def test_developer_projects_follows_subsidiaries_to_the_depth_asked(store: GraphStore) -> None:
+    def dev(i: int) -> NodeRow:
+        return NodeRow(f"Developer:d{i}", "Developer", f"开发商{i}", key=f"d{i}")
+
+    nodes = [dev(i) for i in range(6)] + [NodeRow(f"Project:p{i}", "Project", f"项目{i}", key=f"p{i}")
+                                          for i in range(6)]
+    chain = [EdgeRow("SUBSIDIARY_OF", f"Developer:d{i + 1}", f"Developer:d{i}") for i in range(5)]  # d5 → … → d0
+    develops = [EdgeRow("DEVELOPS", f"Developer:d{i}", f"Project:p{i}") for i in range(6)]
+    shared = EdgeRow("DEVELOPS", "Developer:d2", "Project:p1")  # developed by two of the family
+    other = EdgeRow("HANDLES", "Developer:d0", "Project:p5")  # not DEVELOPS
+    store.upsert(nodes, [*chain, *develops, shared, other])
+    before = store.round_trips
+    projects = store.developer_projects("Developer:d0", 4)
+    assert store.round_trips == before + 1
+    # d5 is five levels down; p1 once although d1 and d2 both develop it; edge-id order
+    assert [p.id for p in projects] == ["Project:p0", "Project:p1", "Project:p2", "Project:p3", "Project:p4"]
+    assert projects[1].name == "项目1" and projects[1].attrs == {}
+    assert [p.id for p in store.developer_projects("Developer:d3", 0)] == ["Project:p3"]
+    assert [p.id for p in store.developer_projects("Developer:d3", 4)] == ["Project:p3", "Project:p4", "Project:p5"]
+    assert store.developer_projects("Developer:nobody", 4) == []
