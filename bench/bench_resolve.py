@@ -5,14 +5,20 @@ Each size runs in a child process so its peak RSS is its own. Two timings per si
 
 - ``baseline``: exact structured keys only (``project_key`` per mention, grouped in a dict) — the
   floor any resolver pays to read its input;
-- ``resolve``: the matcher — registry indexed by blocks, each mention keyed, looked up by exact key
-  first, scored inside its blocks when that fails.
+- ``resolve``: the matcher — registry keyed and indexed by blocks, each distinct mention keyed,
+  looked up by exact key first, scored inside its blocks when that fails. Keys are computed by
+  :func:`entries_for`, on every core the process may use from 200k names up (``--workers 1`` keys
+  in one process, for comparison); matching runs in the main process.
+
+Peak memory is reported for the main process and, separately, for the largest key worker; CPU
+seconds (main process and workers) beside the wall-clock time, since a shared machine stretches the
+latter.
 
 Mentions are made the way real lists differ: bracket notes, homophone typos, a city prefix, a
 brand prefix dropped, Arabic phase numbers, a county-level city for its prefecture. Accuracy is
 reported too (share of mentions resolved to the entity they came from, and share wrongly resolved).
 
-    python bench/bench_resolve.py [--sizes 10000,100000,1000000] [--seed 1]
+    python bench/bench_resolve.py [--sizes 10000,100000,1000000] [--seed 1] [--workers N]
 """
 
 from __future__ import annotations
@@ -84,12 +90,19 @@ def make(n: int, seed: int) -> tuple[list[tuple[str, str, str]], list[tuple[str,
     return registry, mentions
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the key workers): the work done,
+    whatever else the machine is running."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_one(n: int, seed: int) -> dict[str, Any]:
-    from loupan.ingest.matching import AUTO_MERGE, Matcher, entry_for, project_key
+def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def run_one(n: int, seed: int, workers: int | None = None) -> dict[str, Any]:
+    from loupan.ingest.matching import AUTO_MERGE, Matcher, entries_for, project_key
 
     registry, mentions = make(n, seed)
     for code, _, _ in cities():  # warm the gazetteer's per-city tables: a one-off cost, not per mention
@@ -105,56 +118,62 @@ def run_one(n: int, seed: int) -> dict[str, Any]:
 
     matching.project_name_key.cache_clear()  # the resolver pays for its own keys
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_s()
     matcher = Matcher()
-    for eid, name, code in registry:
-        entry = entry_for(eid, "Project", name, [], code)
+    for entry in entries_for([(eid, "Project", name, (), code) for eid, name, code in registry], workers=workers):
         if entry is not None:
             matcher.add(entry)
     exact = {("k", e.scope, f.key): e.id for e in matcher.by_id.values() for f in e.forms}
     index_time = time.perf_counter() - t0
-    right = wrong = unresolved = fuzzy_scored = 0
-    memo: dict[tuple[str, str], str | None] = {}
+    distinct = list(dict.fromkeys((name, code) for name, code, _ in mentions))
+    keyed = entries_for([("m", "Project", name, (), code) for name, code in distinct], workers=workers)
+    key_time = time.perf_counter() - t0 - index_time
+    fuzzy_scored = 0
+    found_for: dict[tuple[str, str], str | None] = {}
+    for mention, entry in zip(distinct, keyed, strict=True):
+        found = None
+        if entry is not None:
+            found = next((exact[("k", entry.scope, f.key)] for f in entry.forms
+                          if ("k", entry.scope, f.key) in exact), None)
+            if found is None:
+                fuzzy_scored += 1
+                cands = matcher.match(entry, AUTO_MERGE)
+                found = cands[0].b if cands and (len(cands) == 1 or cands[1].score < AUTO_MERGE) else None
+        found_for[mention] = found
+    right = wrong = unresolved = 0
     for name, code, k in mentions:
-        found = memo.get((name, code), "?")
-        if found == "?":
-            entry = entry_for("m", "Project", name, [], code)
-            found = None
-            if entry is not None:
-                found = next((exact[("k", entry.scope, f.key)] for f in entry.forms
-                              if ("k", entry.scope, f.key) in exact), None)
-                if found is None:
-                    fuzzy_scored += 1
-                    cands = matcher.match(entry, AUTO_MERGE)
-                    found = cands[0].b if cands and (len(cands) == 1 or cands[1].score < AUTO_MERGE) else None
-            memo[(name, code)] = found
+        found = found_for[(name, code)]
         if found is None:
             unresolved += 1
         elif found == registry[k][0]:
             right += 1
         else:
             wrong += 1
-    resolve = time.perf_counter() - t0
-    return {"mentions": n, "registry": len(registry), "distinct_mentions": len(memo),
+    resolve, resolve_cpu = time.perf_counter() - t0, cpu_s() - cpu0
+    return {"mentions": n, "registry": len(registry), "distinct_mentions": len(distinct), "workers": workers,
             "baseline_s": round(baseline, 3), "resolve_s": round(resolve, 3), "index_s": round(index_time, 3),
+            "key_mentions_s": round(key_time, 3), "resolve_cpu_s": round(resolve_cpu, 3),
             "ratio_to_baseline": round(resolve / baseline, 2) if baseline else None,
             "scored_in_blocks": fuzzy_scored, "resolved_right": round(right / n, 4),
             "resolved_wrong": round(wrong / n, 4), "unresolved": round(unresolved / n, 4),
-            "peak_rss_mb": round(rss_mb(), 1), "rss_before_resolving_mb": round(base_mb, 1)}
+            "peak_rss_mb": round(rss_mb(), 1), "rss_before_resolving_mb": round(base_mb, 1),
+            "peak_worker_rss_mb": round(rss_mb(resource.RUSAGE_CHILDREN), 1)}
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--workers", type=int, help="processes that compute keys (default: every core from 200k names)")
     p.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.seed)))
+        print(json.dumps(run_one(args.one, args.seed, args.workers)))
         return 0
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
+        workers = ["--workers", str(args.workers)] if args.workers else []
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), *workers],
                              capture_output=True, text=True, check=True)
         results.append(json.loads(out.stdout))
         print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)

@@ -32,27 +32,51 @@ COMPANY_SUFFIXES = (
 COMPANY_PREFIXES = ("中国",)
 
 
-def _t2s_starts() -> frozenset[str] | None:
-    """The characters a traditional → simplified rewrite can start at (the first character of every
-    entry of the converter's phrase and character tables): a text with none of them is already
-    simplified, and the pure-Python converter, which costs ~0.1 ms per short name, can be skipped.
-    None (always convert) if the converter's tables are not where this version keeps them."""
-    try:
-        _T2S.convert("")
-        tables = [t for group in _T2S._dict_chain_data for t in (group if isinstance(group, list) else [group])]
-        return frozenset(key[0] for _, _, mapping in tables for key in mapping if key)
-    except (AttributeError, TypeError, ValueError):
-        return None
+class _Simplified:
+    """Whether a text is already in simplified script, so that the pure-Python converter (about
+    0.1 ms a short name) can be skipped: it is unless it holds a character the converter's
+    character table changes or a phrase of its phrase table. Built from the converter's own tables;
+    if this version keeps them elsewhere, every text is converted."""
+
+    def __init__(self) -> None:
+        self.usable = False
+        self.chars: frozenset[str] = frozenset()
+        self.phrases: dict[str, tuple[str, ...]] = {}
+        try:
+            _T2S.convert("")
+            tables = [t for group in _T2S._dict_chain_data for t in (group if isinstance(group, list) else [group])]
+            chars, phrases = set(), {}
+            for _, _, mapping in tables:
+                for key, value in mapping.items():
+                    if len(key) == 1:
+                        if value != key:
+                            chars.add(key)
+                    elif key:
+                        phrases.setdefault(key[0], []).append(key)
+        except (AttributeError, TypeError, ValueError):
+            return
+        self.chars = frozenset(chars)
+        self.phrases = {c: tuple(ps) for c, ps in phrases.items()}
+        self.usable = bool(self.chars)
+
+    def __call__(self, text: str) -> bool:
+        if not self.usable or not self.chars.isdisjoint(text):
+            return False
+        phrases = self.phrases
+        for i, ch in enumerate(text):
+            if ch in phrases and any(text.startswith(p, i) for p in phrases[ch]):
+                return False
+        return True
 
 
-_T2S_STARTS = _t2s_starts()
+_is_simplified = _Simplified()
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """NFKC, no whitespace, simplified script. Length may change; use for keys, not for spans."""
     text = _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
-    if _T2S_STARTS is not None and _T2S_STARTS.isdisjoint(text):
+    if _is_simplified(text):
         return text
     return str(_T2S.convert(text))
 
@@ -64,6 +88,7 @@ class CleanName:
     notes: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)  # a name is cleaned for its key and again for its aliases
 def clean_name(raw: str) -> CleanName:
     """Split a messy name into its core, bracketed alternative names and bracketed notes.
 

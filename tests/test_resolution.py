@@ -163,3 +163,44 @@ def test_add_alias_and_errors(store: GraphStore, tmp_path: Path) -> None:
         merge(store, [MINGMEN], "Project:nope", "frank", "missing")
     with pytest.raises(ResolutionError):
         decide(store, HENGDA, MINGMEN, "maybe", "frank", "not a decision")
+
+
+AGENCY_REPORTS = {
+    "a.txt": "遂宁市住房和城乡建设局召开“保交楼”专题会议\n\n11月3日，遂宁市住房和城乡建设局召开专题会议，"
+             "研究推进恒大御景半岛项目复工。遂宁市副市长张建华出席会议并讲话。\n",
+    "b.txt": "遂宁住建局：全力推进保交楼\n\n12月1日，遂宁市住建局局长李明带队到恒大御景半岛项目现场督导。"
+             "遂宁市副市长张建华要求加快施工进度。\n",
+    "c.txt": "南充市副市长张建华调研保交楼工作\n\n10月8日，南充市副市长张建华到南充市住房城乡建设局调研，"
+             "听取保交楼工作汇报。\n",
+    "d.txt": "平顶山多部门联合督导问题楼盘\n\n平顶山市住房和城乡建设局与平顶山市新华区住房和城乡建设局联合召开会议，"
+             "部署建业城项目保交楼工作。\n",
+    "e.txt": "保交楼工作推进会召开\n\n会上，副市长张建华通报了全省保交楼项目进展情况。\n",
+}
+
+
+def test_agencies_and_officials_resolve_end_to_end_from_news_text(store: GraphStore, tmp_path: Path) -> None:
+    """Through the extractor: one agency under its full, folded and short names; a city agency and
+    a district one of that city stay apart; a namesake official in another city is another person;
+    the same name with no place is queued for review against both, never merged."""
+    for name, text in AGENCY_REPORTS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    ingest(store, tmp_path)
+    agencies = {n.id: n for n in store.list_nodes(["Agency"])}
+    suining = [n for n in agencies.values() if n.code == "510900"]
+    assert len(suining) == 1, agencies
+    assert {"遂宁市住房和城乡建设局", "遂宁市住建局"} <= {suining[0].name, *suining[0].aliases}
+    assert len(store.edges_of([suining[0].id], ["MENTIONS"], "in")) == 2
+    pingdingshan = sorted(n.name for n in agencies.values() if n.code.startswith("4104"))
+    assert pingdingshan == ["平顶山市住房和城乡建设局", "平顶山市新华区住房和城乡建设局"]
+    assert len(agencies) == 4
+
+    people = [n for n in store.list_nodes(["Person"]) if n.name == "张建华"]
+    placed = sorted(n.code for n in people if n.code)
+    assert placed == ["510900", "511300"]
+    unplaced = [n.id for n in people if not n.code]
+    assert len(unplaced) == 1
+    suining_zhang = next(n for n in people if n.code == "510900")
+    assert len(store.edges_of([suining_zhang.id], ["MENTIONS"], "in")) == 2
+    queued = {frozenset((i.a, i.b)) for i in review_queue(store, "Person")}
+    assert queued == {frozenset((unplaced[0], n.id)) for n in people if n.code}
+    assert [c for c in store.changes() if c.action == "merge"] == []
