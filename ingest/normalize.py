@@ -45,7 +45,8 @@ class _Simplified:
         try:
             _T2S.convert("")
             tables = [t for group in _T2S._dict_chain_data for t in (group if isinstance(group, list) else [group])]
-            chars, phrases = set(), {}
+            chars: set[str] = set()
+            phrases: dict[str, list[str]] = {}
             for _, _, mapping in tables:
                 for key, value in mapping.items():
                     if len(key) == 1:
