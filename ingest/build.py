@@ -161,8 +161,14 @@ def _context(text: str, start: int, end: int) -> tuple[str, int, int]:
 
 
 def _name_code(name: str) -> str:
-    """The division a name starts with (平顶山市住建局 → 410400), when that is unambiguous."""
+    """The division a name starts with, following a chain of places to the deepest one
+    (平顶山市住建局 → 410400, 平顶山市新华区住建局 → 410402), when that is unambiguous."""
+    from loupan.ingest.matching import place_chain_prefix
+
     text = fold(name)
+    code, _ = place_chain_prefix(text)
+    if code:
+        return code
     for length in range(min(12, len(text)), 1, -1):
         found = gazetteer().find(text[:length])
         if len(found) == 1:

@@ -190,8 +190,8 @@ def test_agencies_and_officials_resolve_end_to_end_from_news_text(store: GraphSt
     assert len(suining) == 1, agencies
     assert {"遂宁市住房和城乡建设局", "遂宁市住建局"} <= {suining[0].name, *suining[0].aliases}
     assert len(store.edges_of([suining[0].id], ["MENTIONS"], "in")) == 2
-    pingdingshan = sorted(n.name for n in agencies.values() if n.code.startswith("4104"))
-    assert pingdingshan == ["平顶山市住房和城乡建设局", "平顶山市新华区住房和城乡建设局"]
+    pingdingshan = sorted((n.code, n.name) for n in agencies.values() if n.code.startswith("4104"))
+    assert pingdingshan == [("410400", "平顶山市住房和城乡建设局"), ("410402", "平顶山市新华区住房和城乡建设局")]
     assert len(agencies) == 4
 
     people = [n for n in store.list_nodes(["Person"]) if n.name == "张建华"]
