@@ -108,6 +108,12 @@ class Neo4jServerError(Exception):
     """A step of fetching, starting or stopping the server failed; the message says which and why."""
 
 
+def random_password() -> str:
+    """A throwaway password. It starts with a letter: neo4j-admin would read a leading ``-`` (which
+    ``token_urlsafe`` gives one time in 64) as an option and fail to start the server."""
+    return "n" + secrets.token_urlsafe(18)
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -223,7 +229,7 @@ def _record_class_archive(home: Path, java: str, archive: Path) -> None:
     partial = archive.with_name(f"{archive.name}.partial-{os.getpid()}")
     # The archive holds classes, not compiled code, so this run may skip the optimising compiler.
     options = [f"-XX:ArchiveClassesAtExit={partial}", "-XX:TieredStopAtLevel=1"]
-    stop(_launch(home, java, secrets.token_urlsafe(18), options))  # the JVM writes the archive as it exits
+    stop(_launch(home, java, random_password(), options))  # the JVM writes the archive as it exits
     if partial.is_file():
         partial.rename(archive)
         say(f"Recorded the class-data archive in {time.monotonic() - started:.0f} s")
@@ -580,7 +586,7 @@ def start(
     home = fetch()
     java, java_version = find_java()
     source = "the password" if password else "LOUPAN_TEST_NEO4J_PASSWORD"
-    password = password or os.environ.get("LOUPAN_TEST_NEO4J_PASSWORD") or secrets.token_urlsafe(18)
+    password = password or os.environ.get("LOUPAN_TEST_NEO4J_PASSWORD") or random_password()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Neo4jServerError(
             f"{source} has fewer than the {MIN_PASSWORD_LENGTH} characters Neo4j requires"

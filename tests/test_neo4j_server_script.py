@@ -54,3 +54,11 @@ def test_start_options_on_the_command_line(monkeypatch: pytest.MonkeyPatch, tmp_
     assert seen["heap"] == "4g" and seen["page_cache"] == "2g"
     assert server.main(["start", "--state", str(tmp_path / "t.json")]) == 0
     assert seen["heap"] is None and seen["page_cache"] is None
+
+
+def test_random_passwords_never_look_like_an_option() -> None:
+    """neo4j-admin reads a password beginning with ``-`` as an option; ``token_urlsafe`` alone starts
+    with one about once in 64 draws, so 1,000 draws would all but surely show it."""
+    passwords = [server.random_password() for _ in range(1000)]
+    assert not [p for p in passwords if p.startswith("-")]
+    assert len(set(passwords)) == 1000 and min(map(len, passwords)) >= 8
