@@ -6,19 +6,18 @@ Each size runs in a child process so its peak RSS is its own. Two timings per si
 - ``baseline``: exact structured keys only (``project_key`` per mention, grouped in a dict) — the
   floor any resolver pays to read its input;
 - ``resolve``: the matcher — registry keyed and indexed by blocks, each distinct mention keyed,
-  looked up by exact key first, scored inside its blocks when that fails. Keys are computed by
-  :func:`entries_for`, on every core the process may use from 200k names up (``--workers 1`` keys
-  in one process, for comparison); matching runs in the main process.
+  looked up by exact key first, scored inside its blocks when that fails.
 
-Peak memory is reported for the main process and, separately, for the largest key worker; CPU
-seconds (main process and workers) beside the wall-clock time, since a shared machine stretches the
-latter.
+CPU seconds are reported beside the wall-clock time, since a shared machine stretches the latter.
+Keying in worker processes was tried and dropped: at 1M mentions on this 2-core machine it took
+74 CPU seconds instead of 53 (starting workers, importing, sending entries back) and was slower by
+the clock too (112 s against 78 s, load 4).
 
 Mentions are made the way real lists differ: bracket notes, homophone typos, a city prefix, a
 brand prefix dropped, Arabic phase numbers, a county-level city for its prefecture. Accuracy is
 reported too (share of mentions resolved to the entity they came from, and share wrongly resolved).
 
-    python bench/bench_resolve.py [--sizes 10000,100000,1000000] [--seed 1] [--workers N]
+    python bench/bench_resolve.py [--sizes 10000,100000,1000000] [--seed 1]
 """
 
 from __future__ import annotations
@@ -91,18 +90,17 @@ def make(n: int, seed: int) -> tuple[list[tuple[str, str, str]], list[tuple[str,
 
 
 def cpu_s() -> float:
-    """CPU seconds of this process and its finished children (the key workers): the work done,
-    whatever else the machine is running."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    """CPU seconds of this process: the work done, whatever else the machine is running."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
-def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_one(n: int, seed: int, workers: int | None = None) -> dict[str, Any]:
-    from loupan.ingest.matching import AUTO_MERGE, Matcher, entries_for, project_key
+def run_one(n: int, seed: int) -> dict[str, Any]:
+    from loupan.ingest.matching import AUTO_MERGE, Matcher, entry_for, project_key
 
     registry, mentions = make(n, seed)
     for code, _, _ in cities():  # warm the gazetteer's per-city tables: a one-off cost, not per mention
@@ -120,13 +118,14 @@ def run_one(n: int, seed: int, workers: int | None = None) -> dict[str, Any]:
 
     t0, cpu0 = time.perf_counter(), cpu_s()
     matcher = Matcher()
-    for entry in entries_for([(eid, "Project", name, (), code) for eid, name, code in registry], workers=workers):
+    for eid, name, code in registry:
+        entry = entry_for(eid, "Project", name, (), code)
         if entry is not None:
             matcher.add(entry)
     exact = {("k", e.scope, f.key): e.id for e in matcher.by_id.values() for f in e.forms}
     index_time = time.perf_counter() - t0
     distinct = list(dict.fromkeys((name, code) for name, code, _ in mentions))
-    keyed = entries_for([("m", "Project", name, (), code) for name, code in distinct], workers=workers)
+    keyed = [entry_for("m", "Project", name, (), code) for name, code in distinct]
     key_time = time.perf_counter() - t0 - index_time
     fuzzy_scored = 0
     found_for: dict[tuple[str, str], str | None] = {}
@@ -150,30 +149,27 @@ def run_one(n: int, seed: int, workers: int | None = None) -> dict[str, Any]:
         else:
             wrong += 1
     resolve, resolve_cpu = time.perf_counter() - t0, cpu_s() - cpu0
-    return {"mentions": n, "registry": len(registry), "distinct_mentions": len(distinct), "workers": workers,
+    return {"mentions": n, "registry": len(registry), "distinct_mentions": len(distinct),
             "baseline_s": round(baseline, 3), "resolve_s": round(resolve, 3), "index_s": round(index_time, 3),
             "key_mentions_s": round(key_time, 3), "resolve_cpu_s": round(resolve_cpu, 3),
             "ratio_to_baseline": round(resolve / baseline, 2) if baseline else None,
             "scored_in_blocks": fuzzy_scored, "resolved_right": round(right / n, 4),
             "resolved_wrong": round(wrong / n, 4), "unresolved": round(unresolved / n, 4),
-            "peak_rss_mb": round(rss_mb(), 1), "rss_before_resolving_mb": round(base_mb, 1),
-            "peak_worker_rss_mb": round(rss_mb(resource.RUSAGE_CHILDREN), 1)}
+            "peak_rss_mb": round(rss_mb(), 1), "rss_before_resolving_mb": round(base_mb, 1)}
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--workers", type=int, help="processes that compute keys (default: every core from 200k names)")
     p.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.seed, args.workers)))
+        print(json.dumps(run_one(args.one, args.seed)))
         return 0
     results = []
     for n in (int(s) for s in args.sizes.split(",")):
-        workers = ["--workers", str(args.workers)] if args.workers else []
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), *workers],
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
                              capture_output=True, text=True, check=True)
         results.append(json.loads(out.stdout))
         print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)

@@ -11,11 +11,8 @@ their own; scores from :data:`REVIEW_MIN` up go to the review queue.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -330,35 +327,6 @@ def entry_for(node_id: str, type_: str, name: str, aliases: Iterable[str], code:
         return None
     brand_list = tuple(brands) if type_ == "Project" else ()
     return Entry(node_id, type_, scope, tuple(_form(k, brand_list, code) for k in uniq), province_code(code))
-
-
-# (id, type, name, aliases, division code): what entries_for needs of a node or a mention
-EntryInput = tuple[str, str, str, Sequence[str], str]
-# Fewer inputs than this are keyed in this process: starting workers, importing the key code and
-# sending the entries back cost about 5 CPU seconds in all (bench/bench_resolve.py, 100k mentions).
-PARALLEL_MIN = 200_000
-
-
-def _entries(items: Sequence[EntryInput], brands: tuple[str, ...], regions: frozenset[str]) -> list[Entry | None]:
-    return [entry_for(i, t, n, a, c, brands=brands, regions=regions) for i, t, n, a, c in items]
-
-
-def entries_for(items: Sequence[EntryInput], *, brands: Iterable[str] = BRANDS,
-                regions: frozenset[str] = frozenset(), workers: int | None = None) -> list[Entry | None]:
-    """:func:`entry_for` of each item, in order. Keys cost ~0.1 ms a name in Python, so a large
-    registry (an ingestor starting over a store of a million entities) is keyed on every core, in
-    worker processes; ``workers`` defaults to the cores this process may use, 1 below PARALLEL_MIN."""
-    brands = tuple(brands)
-    if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        workers = workers if len(items) >= PARALLEL_MIN else 1
-    if workers <= 1 or len(items) < 2:
-        return _entries(items, brands, regions)
-    size = -(-len(items) // (workers * 4))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = pool.map(_entries, chunks, [brands] * len(chunks), [regions] * len(chunks))
-        return [entry for part in parts for entry in part]
 
 
 def blocks(entry: Entry) -> Iterator[tuple[str, ...]]:

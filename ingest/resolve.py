@@ -33,7 +33,6 @@ from loupan.ingest.matching import (
     Entry,
     Matcher,
     developer_key,
-    entries_for,
     entry_for,
 )
 
@@ -131,9 +130,9 @@ class Resolver:
             devs = {developer_key(r.get("name") or "", region_names()) for r in rows if r["type"] == "Developer"}
             self._brands = tuple(sorted({*BRANDS, *(d for d in devs if 2 <= len(d) <= 4)}))
             self._matcher = Matcher()
-            inputs = [(r["id"], r["type"], r.get("name") or "", r.get("aliases") or [], r.get("code") or "")
-                      for r in rows]
-            for entry in entries_for(inputs, brands=self._brands, regions=region_names()):
+            for r in rows:
+                entry = self._entry(r["id"], r["type"], r.get("name") or "", r.get("aliases") or [],
+                                    r.get("code") or "")
                 if entry is not None:
                     self._matcher.add(entry)
         return self._matcher
