@@ -21,7 +21,7 @@ from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from loupan.ingest.normalize import agency_core, clean_name, company_core, fold, project_core
+from loupan.ingest.normalize import PrefixTable, agency_core, clean_name, company_core, fold, project_core
 from loupan.ingest.places import gazetteer
 
 # Chosen on the case tables in tests/test_matching_cases.py and the cross-source test: every rule
@@ -104,28 +104,6 @@ def place_prefixes(code: str) -> tuple[str, ...]:
     return _city_prefixes(city_code(code), province_code(code)).names if code else ()
 
 
-class PrefixTable:
-    """A set of prefixes looked up by length: testing a text costs one set probe per distinct
-    prefix length (a handful), not one ``startswith`` per prefix (hundreds for a large city)."""
-
-    __slots__ = ("names", "_by_length")
-
-    def __init__(self, names: Iterable[str]) -> None:
-        self.names = tuple(sorted(set(names), key=lambda n: (-len(n), n)))
-        by_length: dict[int, set[str]] = {}
-        for name in self.names:
-            by_length.setdefault(len(name), set()).add(name)
-        self._by_length = tuple(sorted(((n, frozenset(s)) for n, s in by_length.items()), reverse=True,
-                                       key=lambda item: item[0]))
-
-    def longest(self, text: str, keep: int = 0) -> str:
-        """The longest prefix of ``text`` in the table that leaves at least ``keep`` characters."""
-        for length, names in self._by_length:
-            if len(text) - length >= keep and text[:length] in names:
-                return text[:length]
-        return ""
-
-
 @lru_cache(maxsize=1)
 def _divisions_under() -> dict[str, list[str]]:
     """Every division's code → the codes of the divisions inside it, itself included."""
@@ -196,9 +174,21 @@ def strip_brand(base: str, brands: Iterable[str]) -> tuple[str, str]:
     return brand, base[len(brand):]
 
 
-@lru_cache(maxsize=64)
+# Brand tables by the identity of the brand tuple: a resolver passes the same tuple (every developer
+# core of its registry, thousands at scale) for every name, and hashing it each time cost more than
+# the look-up. The entry holds the tuple, so its id cannot be reused while the entry exists.
+_brand_tables: dict[int, tuple[tuple[str, ...], PrefixTable]] = {}
+
+
 def _brand_table(brands: tuple[str, ...]) -> PrefixTable:
-    return PrefixTable(b for b in brands if b)
+    hit = _brand_tables.get(id(brands))
+    if hit is not None and hit[0] is brands:
+        return hit[1]
+    if len(_brand_tables) >= 64:
+        _brand_tables.clear()
+    table = PrefixTable(b for b in brands if b)
+    _brand_tables[id(brands)] = (brands, table)
+    return table
 
 
 def developer_key(name: str, regions: frozenset[str] = frozenset()) -> str:
@@ -223,6 +213,8 @@ def place_chain_prefix(text: str) -> tuple[str, int]:
     while True:
         found = ""
         for length in range(min(12, len(text) - used), 1, -1):
+            if not gazetteer().could_name(text[used : used + length]):
+                continue
             cands = gazetteer().find(text[used : used + length], within=code or None)
             cands = [d for d in cands if d.code != code]
             if len(cands) == 1 or (cands and len({d.level for d in cands}) > 1 and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,14 +138,40 @@ def company_core(name: str, region_names: frozenset[str] = frozenset()) -> str:
         for prefix in COMPANY_PREFIXES:
             if text.startswith(prefix) and len(text) - len(prefix) >= 2:
                 text, changed = text[len(prefix):], True
-        for region in sorted(region_names, key=len, reverse=True):
-            if text.startswith(region) and len(text) - len(region) >= 2:
-                text, changed = text[len(region):], True
-                break
+        region = _region_table(region_names).longest(text, keep=2) if region_names else ""
+        if region:
+            text, changed = text[len(region):], True
         for suffix in COMPANY_SUFFIXES:
             if text.endswith(suffix) and len(text) - len(suffix) >= 2:
                 text, changed = text[: -len(suffix)], True
     return text
+
+
+class PrefixTable:
+    """A set of prefixes looked up by length: testing a text costs one set probe per distinct
+    prefix length (a handful), not one ``startswith`` per prefix (hundreds for a large city)."""
+
+    __slots__ = ("names", "_by_length")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = tuple(sorted(set(names), key=lambda n: (-len(n), n)))
+        by_length: dict[int, set[str]] = {}
+        for name in self.names:
+            by_length.setdefault(len(name), set()).add(name)
+        self._by_length = tuple(sorted(((n, frozenset(s)) for n, s in by_length.items()), reverse=True,
+                                       key=lambda item: item[0]))
+
+    def longest(self, text: str, keep: int = 0) -> str:
+        """The longest prefix of ``text`` in the table that leaves at least ``keep`` characters."""
+        for length, names in self._by_length:
+            if len(text) - length >= keep and text[:length] in names:
+                return text[:length]
+        return ""
+
+
+@lru_cache(maxsize=16)
+def _region_table(regions: frozenset[str]) -> PrefixTable:  # a frozenset keeps its hash: the look-up is cheap
+    return PrefixTable(regions)
 
 
 AGENCY_FOLDS = (

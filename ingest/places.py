@@ -100,6 +100,7 @@ class Gazetteer:
         self._by_code: dict[str, Division] = {}
         self._full: dict[str, list[Division]] = {}
         self._short: dict[str, list[Division]] = {}
+        self._names: frozenset[str] | None = None  # every string find() may answer, built on first use
         for d in divisions:
             self._by_code[d.code] = d
             self._full.setdefault(d.name, []).append(d)
@@ -133,6 +134,14 @@ class Gazetteer:
                 return True
             d = self._by_code.get(d.parent) if d.parent else None
         return False
+
+    def could_name(self, name: str) -> bool:
+        """False when :meth:`find` surely finds nothing for ``name`` (given without whitespace): a
+        set probe that lets a scan over every substring of a text skip almost all of them."""
+        if self._names is None:
+            names = {*self._full, *self._short}
+            self._names = frozenset({*names, *(n + suffix for n in names for suffix, _ in _QUERY_SUFFIXES)})
+        return name in self._names
 
     def find(self, name: str, *, within: str | None = None) -> list[Division]:
         """Divisions called ``name`` (full or short name), best first.
