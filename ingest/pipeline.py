@@ -63,13 +63,14 @@ class Ingestor:
         from loupan.ingest.resolve import Resolver
 
         self.store = store
-        self.resolver = Resolver(store)
+        names = list(store.name_rows())  # one scan for the extractor's names and the resolver's registry
+        self.resolver = Resolver(store, names=names)
         self.known = KnownNames()
         self.learned: list[Learned] = []  # every change to `known`, in order: workers replay it
         self._surfaces: dict[str, set[Learned]] = {}  # folded surface -> all (surface, type, name) taught
         self._taught: dict[str, Learned] = {}  # folded surface -> the one `known` holds
         self.tally: Tally | None = None  # counts what each write adds, merges or leaves unchanged
-        for row in store.name_rows():
+        for row in names:
             self._learn(row["type"], row.get("name") or "", row.get("aliases") or [], row["id"])
 
     def _learn(self, type_: str, name: str, aliases: Iterable[str], canonical: str) -> None:

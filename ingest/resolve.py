@@ -54,9 +54,14 @@ class Outcome:
 class Resolver:
     """One per ingestion run; reads merges and judgements once, then keeps them current."""
 
-    def __init__(self, store: GraphStore, *, auto_merge: bool = True) -> None:
+    def __init__(self, store: GraphStore, *, auto_merge: bool = True,
+                 names: list[dict[str, Any]] | None = None) -> None:
+        """``names``: the store's :meth:`~GraphStore.name_rows`, when the caller has just read them (a
+        full scan: at a million nodes, worth doing once); the registry is then built at once from
+        them. Otherwise the names are read when the registry is first needed."""
         self.store = store
         self.auto_merge = auto_merge
+        self._names = names
         self.redirects: dict[str, str] = {}
         self.decisions: dict[tuple[str, str], str] = {}
         self._seen: set[str] = set()
@@ -64,6 +69,8 @@ class Resolver:
         self._brands: tuple[str, ...] = BRANDS
         self._apply(store.changes(limit=100000))
         self._read_judgements()
+        if names is not None:
+            self.matcher  # noqa: B018  (built now, from the names as they were read)
 
     def _apply(self, changes: list[Change]) -> bool:
         """Follow merges and splits (given newest first) not seen yet; whether there were any."""
@@ -126,7 +133,8 @@ class Resolver:
     @property
     def matcher(self) -> Matcher:
         if self._matcher is None:
-            rows = [r for r in self.store.name_rows() if r["type"] in RESOLVED]
+            names, self._names = self._names, None
+            rows = [r for r in (names if names is not None else self.store.name_rows()) if r["type"] in RESOLVED]
             devs = {developer_key(r.get("name") or "", region_names()) for r in rows if r["type"] == "Developer"}
             self._brands = tuple(sorted({*BRANDS, *(d for d in devs if 2 <= len(d) <= 4)}))
             self._matcher = Matcher()
