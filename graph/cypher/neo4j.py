@@ -3,8 +3,9 @@
 Nodes carry the label ``Entity`` plus their type labels (``:Entity:Person:Official``) and the same
 properties as in the embedded store; relationships use their real types (``DEVELOPS``, …) with the
 properties ``id``, ``type``, ``attrs`` and ``sources``. Labels and relationship types cannot be
-parameters, so writes are grouped by label set / relationship type and every identifier written into
-the text is checked against ``schema/model.json`` first. Every value is a parameter.
+parameters, so the upserts spell out every label / relationship type of ``schema/model.json`` in
+their text, each behind a guard on the row's value (one statement per batch), and every identifier
+written into the text is checked against the vocabulary first. Every value is a parameter.
 
 What shapes this file:
 
@@ -72,57 +73,70 @@ def await_indexes(seconds: int) -> Query:
 
 # -- writes ------------------------------------------------------------------------------------
 
-def _label_set(labels: list[str]) -> str:
-    return "".join(f":{checked_label(label)}" for label in sorted(set(labels)))
+def _when(condition: str, update: str) -> str:
+    """Cypher that runs the ``update`` clause for a row only when ``condition`` holds."""
+    return f"FOREACH (_ IN CASE WHEN {condition} THEN [1] ELSE [] END | {update})"
+
+
+@cache
+def _upsert_nodes_text() -> str:
+    # Every label of the vocabulary gets a guarded SET, so one statement (one plan, one round trip)
+    # serves a batch of any mix of label sets; grouping by label set sent up to a dozen per batch.
+    labels = " ".join(_when(f"'{checked_label(label)}' IN r.labels", f"SET n:{label}") for label in node_labels())
+    return (
+        "UNWIND $rows AS r MERGE (n:Entity {id: r.id}) "
+        "ON CREATE SET n.type = r.type, n.labels = r.labels, n.name = r.name, n.aliases = r.aliases, "
+        "n.key = r.key, n.code = r.code, n.level = r.level, n.date = r.date, n.attrs = r.attrs "
+        "ON MATCH SET "
+        "n.aliases = [x IN " + _distinct(
+            "coalesce(n.aliases, []) + r.aliases + [CASE WHEN size(r.name) > size(n.name) "
+            "THEN n.name ELSE r.name END]"
+        ) + " WHERE x <> CASE WHEN size(r.name) > size(n.name) THEN r.name ELSE n.name END], "
+        "n.name = CASE WHEN size(r.name) > size(n.name) THEN r.name ELSE n.name END, "
+        "n.labels = " + _distinct("coalesce(n.labels, []) + r.labels") + ", "
+        "n.key = CASE WHEN coalesce(n.key, '') = '' THEN r.key ELSE n.key END, "
+        "n.code = CASE WHEN coalesce(n.code, '') = '' THEN r.code ELSE n.code END, "
+        "n.level = CASE WHEN coalesce(n.level, '') = '' THEN r.level ELSE n.level END, "
+        "n.date = CASE WHEN coalesce(n.date, '') = '' THEN r.date ELSE n.date END, "
+        "n.attrs = CASE WHEN r.attrs = '{}' THEN n.attrs ELSE r.attrs END "
+        + labels
+    )
 
 
 def upsert_nodes(rows: list[dict[str, Any]]) -> list[Query]:
-    """One ``UNWIND … MERGE`` per label set, merged on ``Entity.id``.
+    """One ``UNWIND … MERGE`` on ``Entity.id`` for the whole batch; each label is a guarded
+    ``SET n:<Label>`` in the text (labels cannot be parameters), checked against the vocabulary.
 
     On a match: the longest name wins and the other goes to the aliases; aliases and labels are
     unions; empty key/code/level/date are filled; attrs are replaced only by a non-empty object.
     """
-    groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault(_label_set(row["labels"]), []).append(row)
-    queries = []
-    for labels, group in groups.items():
-        queries.append((
-            "UNWIND $rows AS r MERGE (n:Entity {id: r.id}) "
-            "ON CREATE SET n.type = r.type, n.labels = r.labels, n.name = r.name, n.aliases = r.aliases, "
-            "n.key = r.key, n.code = r.code, n.level = r.level, n.date = r.date, n.attrs = r.attrs "
-            "ON MATCH SET "
-            "n.aliases = [x IN " + _distinct(
-                "coalesce(n.aliases, []) + r.aliases + [CASE WHEN size(r.name) > size(n.name) "
-                "THEN n.name ELSE r.name END]"
-            ) + " WHERE x <> CASE WHEN size(r.name) > size(n.name) THEN r.name ELSE n.name END], "
-            "n.name = CASE WHEN size(r.name) > size(n.name) THEN r.name ELSE n.name END, "
-            "n.labels = " + _distinct("coalesce(n.labels, []) + r.labels") + ", "
-            "n.key = CASE WHEN coalesce(n.key, '') = '' THEN r.key ELSE n.key END, "
-            "n.code = CASE WHEN coalesce(n.code, '') = '' THEN r.code ELSE n.code END, "
-            "n.level = CASE WHEN coalesce(n.level, '') = '' THEN r.level ELSE n.level END, "
-            "n.date = CASE WHEN coalesce(n.date, '') = '' THEN r.date ELSE n.date END, "
-            "n.attrs = CASE WHEN r.attrs = '{}' THEN n.attrs ELSE r.attrs END "
-            f"SET n{labels}",
-            {"rows": group},
-        ))
-    return queries
+        for label in row["labels"]:
+            checked_label(label)
+    return [(_upsert_nodes_text(), {"rows": rows})] if rows else []
 
 
-def upsert_edges(rows: list[dict[str, Any]]) -> list[Query]:
-    """One ``UNWIND … MERGE`` per relationship type; edges whose ends do not exist are skipped."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(checked_type(row["type"]), []).append(row)
-    return [(
-        "UNWIND $rows AS r MATCH (a:Entity {id: r.source}) USING INDEX SEEK a:Entity(id) "
-        "MATCH (b:Entity {id: r.target}) USING INDEX SEEK b:Entity(id) "
+@cache
+def _upsert_edges_text() -> str:
+    # One guarded MERGE per relationship type of the vocabulary: one statement per batch whatever
+    # the mix of types in it (the type is part of the pattern, never a value).
+    merges = " ".join(_when(
+        f"r.type = '{checked_type(rel_type)}'",
         f"MERGE (a)-[e:{rel_type} {{id: r.id}}]->(b) "
         "ON CREATE SET e.type = r.type, e.attrs = r.attrs, e.sources = r.sources "
         "ON MATCH SET e.sources = " + _distinct("coalesce(e.sources, []) + r.sources") + ", "
         "e.attrs = CASE WHEN r.attrs = '{}' THEN e.attrs ELSE r.attrs END",
-        {"rows": group},
-    ) for rel_type, group in groups.items()]
+    ) for rel_type in relationship_types())
+    return ("UNWIND $rows AS r MATCH (a:Entity {id: r.source}) USING INDEX SEEK a:Entity(id) "
+            "MATCH (b:Entity {id: r.target}) USING INDEX SEEK b:Entity(id) " + merges)
+
+
+def upsert_edges(rows: list[dict[str, Any]]) -> list[Query]:
+    """One ``UNWIND … MERGE`` for the whole batch, a guarded ``MERGE`` per relationship type;
+    edges whose ends do not exist are skipped."""
+    for row in rows:
+        checked_type(row["type"])
+    return [(_upsert_edges_text(), {"rows": rows})] if rows else []
 
 
 def _edges_by_id(ids_param: str, returns: str = "e, a, b") -> str:
