@@ -4,10 +4,13 @@
     python bench/bench_queries.py --scale 100000 --stores neo4j --peer      # and @neo4j/graphql beside it
     python bench/bench_queries.py --scale 100000 --stores ladybug --profile big
 
-For each store: the synthetic graph of ``generate.py`` at ``--scale`` (the embedded store is kept in
-``bench/.data/`` and reused; Neo4j is a throwaway server from ``scripts/neo4j_server.py`` unless
-``--neo4j-uri`` names one, whose database is then WIPED and refilled), the API served by a real
-uvicorn in a thread of this process, and for every query and every client count:
+For each store: the synthetic graph of ``generate.py`` at ``--scale``, written once and reused (the
+embedded store in ``bench/.data/ladybug-<scale>-<seed>``; Neo4j in a server from
+``scripts/neo4j_server.py`` whose directory is ``bench/.data/neo4j-<scale>-<seed>``, unless
+``--neo4j-uri`` names a running one, whose database is then WIPED and refilled; an ``anchors.json``
+in the directory marks a finished generation, and a run cut short resumes by upserting everything
+again), the API served by a real uvicorn in a thread of this process, and for every query and every
+client count:
 
 - api:   HTTP POSTs to ``/graphql`` from ``loadgen.py`` in a process of its own (C clients, keep-alive);
 - floor: the exact Cypher statements the API ran for that request (recorded once, replayed with the
@@ -20,6 +23,8 @@ uvicorn in a thread of this process, and for every query and every client count:
 Prints a table and writes JSON into ``bench/results/latest.json`` (merged by store and scale, so runs
 at different scales accumulate). Ratios: ``api p50 / floor p50`` (goal ≤ 2 for the flagship at 1M
 nodes, ≤ 3 for the 10,000-object response) and ``api rps / peer rps`` (goal ≥ 1).
+
+``--generate-only`` writes (or checks) the stores and measures nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import json
 import os
 import platform
 import pstats
+import secrets
 import statistics
 import subprocess
 import sys
@@ -57,6 +63,9 @@ from loupan.graph.store import GraphStore, Query  # noqa: E402
 
 RESULTS = HERE / "results" / "latest.json"
 DATA = HERE / ".data"
+# Neo4j server memory (maximum heap, page cache) by scale; scales not named get the script's defaults
+# (heap 1g, page cache 256m). At 1M nodes the store is a few GiB.
+NEO4J_MEMORY = {1_000_000: ("4g", "3g")}
 
 QUERIES: dict[str, str] = {
     "flagship": "query($id: ID!) { developer(id: $id) { name taskForcesByCity { city { name code } "
@@ -92,7 +101,7 @@ def _script(name: str, path: Path) -> Any:
 # -- stores ---------------------------------------------------------------------------------------
 
 @contextmanager
-def ladybug_store(scale: int, seed: int) -> Iterator[tuple[GraphStore, generate.Anchors, Any]]:
+def ladybug_store(scale: int, seed: int, batch: int | None = None) -> Iterator[tuple[GraphStore, generate.Anchors, Any]]:
     from loupan.graph.ladybug_store import LadybugStore
 
     path = DATA / f"ladybug-{scale}-{seed}"
@@ -100,8 +109,10 @@ def ladybug_store(scale: int, seed: int) -> Iterator[tuple[GraphStore, generate.
     if not marker.exists():
         log(f"generating {scale} nodes into {path.relative_to(ROOT)} (kept for later runs)")
         graph, anchors = generate.build(scale, seed)
-        with LadybugStore(path) as store:
-            generate.write(store, graph, progress=log)
+        with LadybugStore(path, batch_size=batch or generate.DEFAULT_BATCH) as store:
+            seconds = generate.write(store, graph, progress=log)
+        log(f"written in {seconds:.0f}s")
+        anchors.written_s, anchors.batch = round(seconds, 1), store.batch_size
         marker.write_text(json.dumps(anchors.to_json(), ensure_ascii=False))
     anchors = generate.Anchors(**json.loads(marker.read_text()))
     store = LadybugStore(path)
@@ -116,27 +127,55 @@ def neo4j_store(scale: int, seed: int, args: argparse.Namespace) -> Iterator[tup
     from loupan.graph.neo4j_store import Neo4jStore
 
     with ExitStack() as stack:
+        marker = None
         if args.neo4j_uri:
             info = {"uri": args.neo4j_uri, "user": args.neo4j_user, "password": args.neo4j_password}
         else:
             server = _script("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
-            info = server.start()
+            path = Path(args.neo4j_data_dir or DATA / f"neo4j-{scale}-{seed}").resolve()
+            path.mkdir(parents=True, exist_ok=True)
+            marker = path / generate.ANCHORS_FILE
+            secret = path / "password"  # the database keeps the password it was created with
+            if not secret.exists():
+                secret.write_text(secrets.token_urlsafe(18))
+                secret.chmod(0o600)
+            heap, page_cache = NEO4J_MEMORY.get(scale, (None, None))
+            info = server.start(data_dir=path, password=secret.read_text().strip(),
+                                heap=args.neo4j_heap or heap, page_cache=args.neo4j_page_cache or page_cache)
             stack.callback(server.stop, info)
-        store = Neo4jStore(info["uri"], info["user"], info["password"])
+            log(f"Neo4j in {_shown(path)}: heap {info['heap']}, page cache {info['page_cache']}")
+        store = Neo4jStore(info["uri"], info["user"], info["password"], batch_size=args.batch or generate.NEO4J_BATCH)
         stack.callback(store.close)
         store.apply_schema()
-        graph, anchors = generate.build(scale, seed)
-        if store.counts()[0] != len({n.id for n in graph.nodes}):
-            while store.read(("MATCH (n) RETURN count(n) AS c", {}))[0]["c"]:
-                store._write_batch([("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n", {})])
-            log(f"generating {scale} nodes into Neo4j at {info['uri']}")
-            seconds = generate.write(store, graph, progress=log)
-            log(f"written in {seconds:.0f}s")
-        del graph
+        if marker is not None and marker.exists():
+            anchors = generate.Anchors(**json.loads(marker.read_text()))
+            if store.counts() != (anchors.nodes, anchors.edges):
+                raise SystemExit(f"{_shown(marker.parent)} holds {store.counts()} nodes and edges, its "
+                                 f"{marker.name} says {anchors.nodes, anchors.edges}: remove the directory")
+        else:
+            graph, anchors = generate.build(scale, seed)
+            if marker is None and store.counts()[0] != len({n.id for n in graph.nodes}):
+                while store.read(("MATCH (n) RETURN count(n) AS c", {}))[0]["c"]:
+                    store._write_batch([("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n", {})])
+            if marker is None and store.counts()[0] == len({n.id for n in graph.nodes}):
+                log(f"Neo4j at {info['uri']} already holds the {scale}-node graph")
+            else:  # an empty database, or one a run cut short: upserting everything finishes it
+                log(f"generating {scale} nodes into Neo4j at {info['uri']} (batch {store.batch_size})")
+                seconds = generate.write(store, graph, progress=log)
+                log(f"written in {seconds:.0f}s")
+                anchors.written_s, anchors.batch = round(seconds, 1), store.batch_size
+            if marker is not None:
+                marker.write_text(json.dumps(anchors.to_json(), ensure_ascii=False))
+            del graph
         raw = RawNeo4j(info)
         stack.callback(raw.close)
         store.server_info = info  # type: ignore[attr-defined]
+        store.memory = {"heap": info.get("heap"), "page_cache": info.get("page_cache")}  # type: ignore[attr-defined]
         yield store, anchors, raw
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 class RawNeo4j:
@@ -373,6 +412,13 @@ def main() -> int:
     parser.add_argument("--peer", action="store_true", help="also measure @neo4j/graphql (Neo4j only; needs npm)")
     parser.add_argument("--profile", metavar="QUERY", help="cProfile this query in-process after measuring")
     parser.add_argument("--neo4j-uri", help="an existing server (its database is WIPED); default: start one")
+    parser.add_argument("--neo4j-data-dir", type=Path,
+                        help="directory of the server started (kept); default bench/.data/neo4j-<scale>-<seed>")
+    parser.add_argument("--neo4j-heap", help="maximum heap of the server started, e.g. 4g (default by scale)")
+    parser.add_argument("--neo4j-page-cache", help="page cache of the server started, e.g. 3g (default by scale)")
+    parser.add_argument("--batch", type=int, help="rows per write transaction while generating (default: "
+                        f"{generate.DEFAULT_BATCH} on ladybug, {generate.NEO4J_BATCH} on Neo4j)")
+    parser.add_argument("--generate-only", action="store_true", help="write (or check) the stores, measure nothing")
     parser.add_argument("--neo4j-user", default="neo4j")
     parser.add_argument("--neo4j-password", default=os.environ.get("LOUPAN_NEO4J_PASSWORD", ""))
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -384,15 +430,21 @@ def main() -> int:
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("runs", {})
     for store_name in args.stores.split(","):
-        opener = {"ladybug": lambda: ladybug_store(args.scale, args.seed),
+        opener = {"ladybug": lambda: ladybug_store(args.scale, args.seed, args.batch),
                   "neo4j": lambda: neo4j_store(args.scale, args.seed, args)}[store_name]
         with opener() as (store, anchors, raw):
+            if args.generate_only:
+                log(f"{store_name}-{args.scale}: {anchors.nodes} nodes, {anchors.edges} edges")
+                continue
             run = bench_store(store_name, store, anchors, raw, args)
         run["at"] = datetime.now(UTC).isoformat(timespec="seconds")
         run["settings"] = {"seconds": args.seconds, "rounds": args.rounds, "seed": args.seed,
                            "python": platform.python_version(), "strawberry": strawberry.__version__ if hasattr(
                                strawberry, "__version__") else "", "neo4j_driver": neo4j.__version__,
                            "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()[0]}
+        run["settings"]["written"] = {"seconds": anchors.written_s, "batch": anchors.batch} if anchors.written_s else None
+        if getattr(store, "memory", None):
+            run["settings"]["server_memory"] = store.memory  # type: ignore[attr-defined]
         results["runs"][f"{store_name}-{args.scale}"] = run
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

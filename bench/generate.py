@@ -42,6 +42,8 @@ GIANT_PROJECTS = 10_000
 FLAGSHIP = "Developer:bench-flagship"
 GIANT = "Developer:bench-giant"
 ANCHORS_FILE = "anchors.json"
+DEFAULT_BATCH = 1000   # rows per write transaction (the stores' default)
+NEO4J_BATCH = 1000     # on Neo4j (see bench_neo4j_write.py --batch)
 
 # shares of the non-place nodes
 SHARES = {"Project": 0.37, "Report": 0.20, "Event": 0.12, "Official": 0.08, "TaskForce": 0.08,
@@ -77,6 +79,8 @@ class Anchors:
     path_target: str = ""      # an agency in one of the flagship's cities
     search: str = ""           # a developer name, typed with a short form
     counts: dict[str, int] = field(default_factory=dict)
+    written_s: float = 0.0     # how long writing took through GraphStore.upsert, when it was written
+    batch: int = 0             # rows per write transaction then
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -328,7 +332,8 @@ def main() -> int:
     parser.add_argument("--neo4j-uri")
     parser.add_argument("--user", default="neo4j")
     parser.add_argument("--password", default="")
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--batch", type=int, help=f"rows per write transaction (default {DEFAULT_BATCH}, "
+                        f"{NEO4J_BATCH} on Neo4j)")
     parser.add_argument("--dry-run", action="store_true", help="build the rows, print the anchors, write nothing")
     args = parser.parse_args()
     graph, anchors = build(args.scale, args.seed)
@@ -337,16 +342,17 @@ def main() -> int:
         if args.neo4j_uri:
             from loupan.graph.neo4j_store import Neo4jStore
 
-            store = Neo4jStore(args.neo4j_uri, args.user, args.password, batch_size=args.batch)
+            store = Neo4jStore(args.neo4j_uri, args.user, args.password, batch_size=args.batch or NEO4J_BATCH)
             store.apply_schema()
         elif args.data_dir:
             from loupan.graph.ladybug_store import LadybugStore
 
-            store = LadybugStore(args.data_dir, batch_size=args.batch)
+            store = LadybugStore(args.data_dir, batch_size=args.batch or DEFAULT_BATCH)
         else:
             parser.error("give --data-dir or --neo4j-uri (or --dry-run)")
         with store:
             seconds = write(store, graph, progress=lambda m: print(m, file=sys.stderr, flush=True))
+        anchors.written_s, anchors.batch = round(seconds, 1), store.batch_size
         if args.data_dir:  # marks the directory complete: bench_queries.py reuses it
             Path(args.data_dir, ANCHORS_FILE).write_text(json.dumps(anchors.to_json(), ensure_ascii=False))
         print(f"wrote {anchors.nodes} nodes, {anchors.edges} edges in {seconds:.1f}s", file=sys.stderr)
