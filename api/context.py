@@ -105,8 +105,10 @@ class Context(BaseContext):
         return await self.edges.load((node_id, tuple(sorted(types)), direction))
 
     def prime(self, nodes: Sequence[Node]) -> None:
+        first: dict[str, Node] = {}
         for n in nodes:
-            self.nodes.prime(n.id, n)
+            first.setdefault(n.id, n)  # as priming one at a time: the first of an id wins
+        self.nodes.prime_many(first)  # one call, not one per node (a long list primes thousands)
 
     async def ingest(self, kind: str, who: str, **kw: Any) -> Any:
         if self.ingest_service is None:

@@ -20,6 +20,7 @@ from loupan.api.analysis import (
     neighbourhood,
     timeline,
 )
+from loupan.api.execution import LeafFastPathExecutor
 from loupan.api.resolution import ResolutionMutation, ResolutionQuery
 from loupan.api.types import (
     MAX_PAGE,
@@ -232,7 +233,7 @@ def require_reader(built: strawberry.Schema) -> strawberry.Schema:
 
 
 schema = require_reader(strawberry.Schema(
-    query=Query, mutation=Mutation, types=[Entity, Developer],
+    query=Query, mutation=Mutation, types=[Entity, Developer], execution_context_class=LeafFastPathExecutor,
     extensions=[lambda: QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
                 lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
                 lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES)],
