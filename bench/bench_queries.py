@@ -244,8 +244,10 @@ def recording(store: GraphStore) -> Iterator[list[Query]]:
 
 # -- measuring --------------------------------------------------------------------------------------
 
-def load(url: str, body: dict[str, Any], clients: int, seconds: float) -> dict[str, Any]:
-    spec = {"url": url, "body": body, "clients": clients, "seconds": seconds}
+def load(url: str, body: dict[str, Any], clients: int, seconds: float, timeout: float = 3600) -> dict[str, Any]:
+    # A request may wait long: the app builds its search index on the first search (minutes at 1M
+    # nodes), and 32 clients queue behind slow queries.
+    spec = {"url": url, "body": body, "clients": clients, "seconds": seconds, "timeout": timeout}
     done = subprocess.run([sys.executable, str(HERE / "loadgen.py")], input=json.dumps(spec), text=True,
                           capture_output=True, check=False)
     if done.returncode:
@@ -308,7 +310,8 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
             with recording(store) as statements:
                 answer = subprocess.run([sys.executable, str(HERE / "loadgen.py")], capture_output=True, text=True,
                                         input=json.dumps({"url": url, "body": body, "clients": 1, "seconds": 0,
-                                                          "min_requests": 0, "warmup": 0}), check=True)
+                                                          "min_requests": 0, "warmup": 0, "timeout": 3600}),
+                                        check=True)
             del answer
             statements = list(statements)
             step: Callable[[], Any]

@@ -40,7 +40,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     body = json.dumps(spec["body"]).encode()
     headers = {"content-type": "application/json", **spec.get("headers", {})}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(timeout=300, limits=limits) as http:
+    async with httpx.AsyncClient(timeout=float(spec.get("timeout", 300)), limits=limits) as http:
         first = await http.post(spec["url"], content=body, headers=headers)  # warms the path; checked
         first.raise_for_status()
         answer = first.json()
