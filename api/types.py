@@ -119,12 +119,16 @@ class EntityInterface:
         edges = await info.context.edges_of(self.node.id, ["MENTIONS"], "in")
         return [Source(row=s) for e in edges for s in e.sources][: _page(first)]
 
-    @strawberry.field(description="Relationships touching this entity (MENTIONS excluded unless asked for).")
+    @strawberry.field(description="Relationships touching this entity (MENTIONS excluded unless asked for), "
+                                  "in the order of their ids: the next page starts `after` the last id of this one.")
     async def relations(self, info: Info, types: list[str] | None = None, direction: Direction = Direction.BOTH,
-                        first: int = 50) -> list[Relation]:
+                        first: int = 50, after: str | None = None) -> list[Relation]:
         edges = await info.context.edges_of(self.node.id, types or [], direction.value)
         if not types:
             edges = [e for e in edges if e.type != "MENTIONS"]
+        edges = sorted(edges, key=lambda e: e.id)  # the stores' order too, but pages must agree with `>`
+        if after is not None:
+            edges = [e for e in edges if e.id > after]
         return [Relation(edge=e) for e in edges[: _page(first)]]
 
     @strawberry.field(description="Entities one relationship away.")

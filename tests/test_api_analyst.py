@@ -147,3 +147,21 @@ def test_exported_sdl_is_current() -> None:
 
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema.as_str() + "\n", \
         "schema/schema.graphql is stale: run `loupan schema`"
+
+
+def test_relations_page_with_after_and_add_up_to_all_of_them(reader: GraphQLClient) -> None:
+    """Small pages, each starting after the last id of the one before, give every relation once,
+    in the order one large page gives them."""
+    busiest = reader('{ entity(id: "Place:410400") { relations(first: 100) { id type } } }')["entity"]["relations"]
+    assert 4 < len(busiest) < 100 and "MENTIONS" not in {r["type"] for r in busiest}
+    paged: list[str] = []
+    after = None
+    while True:
+        page = reader('query($after: String) { entity(id: "Place:410400") { relations(first: 2, after: $after) '
+                      '{ id } } }', after=after)["entity"]["relations"]
+        paged.extend(r["id"] for r in page)
+        if len(page) < 2:
+            break
+        after = page[-1]["id"]
+    assert paged == [r["id"] for r in busiest]
+    assert len(set(paged)) == len(paged)

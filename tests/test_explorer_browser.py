@@ -24,6 +24,7 @@ from loupan.api.app import create_app
 from loupan.cli import sample_dir
 from loupan.config import Settings
 from loupan.graph.ladybug_store import LadybugStore
+from loupan.graph.model import EdgeRow, NodeRow, Source
 from loupan.ingest.pipeline import Ingestor
 
 from .server import GraphQLClient, running
@@ -89,6 +90,24 @@ def locked_server(sample_store: LadybugStore) -> Iterator[str]:
     """The same data behind a server that lets no one read without a key (as in production)."""
     with _serve(sample_store, anonymous_read=False) as base:
         yield base
+
+
+HUB = "Developer:巨星地产"
+HUB_PROJECTS = 230  # more than two of the page's pages of relations (100 each)
+
+
+@pytest.fixture(scope="module")
+def hub_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A developer with more projects than one page of relations holds."""
+    store = LadybugStore(tmp_path_factory.mktemp("hub") / "store")
+    report = NodeRow(id="Report:hub", type="Report", name="巨星地产项目清单")
+    projects = [NodeRow(id=f"Project:410100:巨星{i:03d}号院", type="Project", name=f"巨星{i:03d}号院", code="410100")
+                for i in range(HUB_PROJECTS)]
+    store.upsert([report, NodeRow(id=HUB, type="Developer", name="巨星地产"), *projects],
+                 [EdgeRow("DEVELOPS", HUB, p.id, [Source(report.id, quote=f"巨星地产开发{p.name}")]) for p in projects])
+    with _serve(store, anonymous_read=True) as base:
+        yield base
+    store.close()
 
 
 @pytest.fixture(scope="module")
@@ -510,3 +529,27 @@ def test_editor_merges_undoes_and_judges_with_the_audit_in_view(page: Page, sche
     server_audit = audit.locator("#audit-server").inner_text()
     assert "拆分" in server_audit and "合并" in server_audit and "tester" in server_audit
     p.shot("audit")
+
+
+def test_expanding_again_brings_the_next_page_of_relations(browser: Any, hub_server: str) -> None:
+    """A node with more relations than a page: each further expansion adds the next page, until all
+    of them are drawn, each once."""
+    with open_page(browser, hub_server, "hub") as p:
+        p.page.goto(hub_server + "/#entity=" + HUB.replace(":", "%3A"))
+        p.page.reload()
+        p.page.wait_for_selector("#expand-button")
+        edges = "() => window.loupanExplorer.graph.size.edges"
+        counts = []
+        for _ in range(4):
+            before = p.js(edges)
+            p.page.click("#expand-button")
+            if before < HUB_PROJECTS:
+                p.page.wait_for_function(f"() => window.loupanExplorer.graph.size.edges > {before}")
+            counts.append(p.js(edges))
+            if counts[-1] < HUB_PROJECTS:  # the page says there is more, and how to get it
+                assert f"已取 {counts[-1]} 条关系，再次展开" in p.page.locator("#status").inner_text()
+        assert counts == [100, 200, HUB_PROJECTS, HUB_PROJECTS], counts
+        assert p.js("() => window.loupanExplorer.graph.size.nodes") == HUB_PROJECTS + 1
+        p.page.wait_for_function("() => document.getElementById('status').textContent.includes('新增 0 个节点')")
+        assert "再次展开" not in p.page.locator("#status").inner_text()
+        p.shot("all-pages")

@@ -13,6 +13,9 @@ const Q_SEARCH = `query($q: String!, $types: [String!], $first: Int!) {
   search(query: $q, types: $types, first: $first) { score matched entity { ${ENTITY} aliases } } }`;
 const Q_ENTITY = `query($id: ID!) { entity(id: $id) { ${ENTITY} labels aliases level attrs
   sources(first: ${PAGE}) { ${SOURCE} } relations(first: ${PAGE}) { ${RELATION} } } }`;
+// The next page of an entity's relations, after the last id of the page before.
+const Q_MORE = `query($id: ID!, $after: String!) { entity(id: $id) { relations(first: ${PAGE}, after: $after) {
+  ${RELATION} } } }`;
 const Q_PATHS = `query($s: ID!, $t: ID!, $hops: Int!) { paths(source: $s, target: $t, maxHops: $hops, first: 10) {
   length nodes { ${ENTITY} } relations { ${RELATION} } } }`;
 const timelineQuery = (extra) => `query($entityId: ID, $placeCode: String, $from: String, $to: String) {
@@ -24,6 +27,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   caps: { known: false, query: new Map(), mutation: new Map() },
   details: new Map(), // entity id → detail (with relations and sources)
+  more: new Map(), // entity id → id of the last relation shown while the server may hold more, else null
   current: null, // the entity whose evidence is shown
   tab: "evidence",
   hiddenTypes: new Set(),
@@ -183,6 +187,7 @@ async function detail(id, { fresh = false } = {}) {
   const data = await gql(Q_ENTITY, { id });
   if (!data.entity) throw new Error(`没有这个实体（${id}），它可能已被合并`);
   state.details.set(id, data.entity);
+  state.more.delete(id); // its relations start again from the first page
   return data.entity;
 }
 
@@ -224,12 +229,22 @@ async function expand(id) {
   await guarded("展开", async () => {
     const entity = await detail(id);
     if (!graph.has(id)) graph.addEntity(entity);
-    const rels = entity.relations || [];
-    const added = graph.addNeighbourhood(id, rels);
+    // The first expansion shows the relations that came with the entity (one page); each further
+    // expansion of an entity with more asks the server for the next page.
+    const cursor = state.more.get(id); // undefined: not expanded yet; null: every relation is here
+    let page = entity.relations || [];
+    if (cursor) {
+      const data = await gql(Q_MORE, { id, after: cursor });
+      page = data.entity ? data.entity.relations : [];
+      entity.relations = [...(entity.relations || []), ...page];
+    }
+    if (cursor !== null) state.more.set(id, page.length >= PAGE ? page[page.length - 1].id : null);
+    const added = graph.addNeighbourhood(id, page);
     graph.focus(id);
-    const capped = rels.length >= PAGE ? `（只取前 ${PAGE} 条关系）` : "";
-    say(rels.length
-      ? `已展开「${entity.name}」：新增 ${added.nodes} 个节点、${added.edges} 条关系${capped}`
+    const shown = (entity.relations || []).length;
+    const more = state.more.get(id) ? `（已取 ${shown} 条关系，再次展开取下 ${PAGE} 条）` : "";
+    say(shown
+      ? `已展开「${entity.name}」：新增 ${added.nodes} 个节点、${added.edges} 条关系${more}`
       : `「${entity.name}」没有其他已知关系`);
   });
 }
