@@ -1,0 +1,25 @@
+"""The name index's pinyin: read phrase by phrase, each phrase converted once per process, it must
+equal pypinyin's reading of the whole name (polyphones are read by the phrase they are in)."""
+
+from __future__ import annotations
+
+import pytest
+from pypinyin import lazy_pinyin
+
+from loupan.graph.search import NameIndex, _pinyin
+
+
+@pytest.mark.parametrize("text", [
+    "重庆", "重庆市住房和城乡建设委员会", "长沙银行", "银行行长", "重要的重量", "世茂·云图", "恒大ABC城2期",
+    "chongqing", "", "一楼一策一专班", "都市花园", "成都长安大道", "乐清", "音乐厅",
+])
+def test_phrase_by_phrase_pinyin_equals_the_whole_names(text: str) -> None:
+    assert _pinyin(text) == " ".join(lazy_pinyin(text, errors="default"))
+
+
+def test_polyphones_are_read_in_their_phrase_and_found_by_latin_queries() -> None:
+    assert _pinyin("重庆").split() == ["chong", "qing"] and _pinyin("银行").split() == ["yin", "hang"]
+    index = NameIndex([{"id": "Place:500000", "type": "Place", "name": "重庆市"},
+                       {"id": "Place:430100", "type": "Place", "name": "长沙市"}])
+    assert [h.id for h in index.search("chongqing")][:1] == ["Place:500000"]
+    assert [h.id for h in index.search("changsha")][:1] == ["Place:430100"]
