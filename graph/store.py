@@ -133,11 +133,12 @@ class GraphStore(ABC):
 
     def edges_of(self, ids: Sequence[str], types: Sequence[str] | None = None,
                  direction: Direction = "both") -> list[Edge]:
-        """Every edge touching any of ``ids`` (one round trip, whatever the number of ids)."""
+        """Every edge touching any of ``ids`` (one round trip, whatever the number of ids), in the order
+        of their ids."""
         if not ids:
             return []
         query = self.dialect.edges_of(list(dict.fromkeys(ids)), list(types or []), direction)
-        return [Edge.from_record(r) for r in self.read(query)]
+        return sorted((Edge.from_record(r) for r in self.read(query)), key=lambda e: e.id)
 
     def developer_projects(self, developer_id: str, depth: int) -> list[Node]:
         """The projects a developer and its subsidiaries (transitively, ``depth`` levels) develop, in

@@ -122,12 +122,16 @@ def count_nodes(types: list[str] | None, code_prefixes: list[str] | None,
 
 
 def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
-    pattern = {"out": "(a:Entity)-[e:REL]->(b:Entity)", "in": "(a:Entity)-[e:REL]->(b:Entity)",
-               "both": "(a:Entity)-[e:REL]->(b:Entity)"}[direction]
-    anchor = {"out": "a.id IN $ids", "in": "b.id IN $ids", "both": "(a.id IN $ids OR b.id IN $ids)"}[direction]
+    """The edges leaving (``a.id IN $ids``) or entering (``b.id IN $ids``) the nodes, or both: then
+    the two as a UNION (which drops the repeat of an edge between two of the nodes). The planner
+    seeks either filter alone, but scans every relationship for ``a.id IN $ids OR b.id IN $ids``:
+    40 projects' edges in a 2.4M-edge graph took 2.3 s that way, 0.5 s as a UNION. A UNION's rows
+    have no overall order; the store sorts them."""
     type_filter = " AND e.type IN $types" if types else ""
-    return (f"MATCH {pattern} WHERE {anchor}{type_filter} RETURN {EDGE_RETURN} ORDER BY e.id",
-            {"ids": ids, **({"types": types} if types else {})})
+    params = {"ids": ids, **({"types": types} if types else {})}
+    branches = {"out": ["a.id IN $ids"], "in": ["b.id IN $ids"], "both": ["a.id IN $ids", "b.id IN $ids"]}[direction]
+    return (" UNION ".join(f"MATCH (a:Entity)-[e:REL]->(b:Entity) WHERE {anchor}{type_filter} RETURN {EDGE_RETURN}"
+                           for anchor in branches), params)
 
 
 def developer_projects(developer_id: str, depth: int) -> Query:
