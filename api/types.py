@@ -126,8 +126,7 @@ class EntityInterface:
         edges = await info.context.edges_of(self.node.id, types or [], direction.value)
         if not types:
             edges = [e for e in edges if e.type != "MENTIONS"]
-        edges = sorted(edges, key=lambda e: e.id)  # the stores' order too, but pages must agree with `>`
-        if after is not None:
+        if after is not None:  # GraphStore.edges_of sorts by id, so a page ends where the next begins
             edges = [e for e in edges if e.id > after]
         return [Relation(edge=e) for e in edges[: _page(first)]]
 
