@@ -140,7 +140,41 @@ def _decoded(text: str | None) -> dict[str, Any]:
     return data
 
 
-class Node:
+class _Read:
+    """What :class:`Node` and :class:`Edge` share: ``attrs`` kept as the stored JSON text until
+    something reads it, and equality and repr by the fields named in ``__match_args__``."""
+
+    __slots__ = ("_attrs", "_attrs_text")
+    __match_args__: tuple[str, ...] = ()
+    _attrs: dict[str, Any] | None
+    _attrs_text: str | None
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        if self._attrs is None:
+            self._attrs = _decoded(self._attrs_text)
+        return self._attrs
+
+    @attrs.setter
+    def attrs(self, value: dict[str, Any]) -> None:
+        self._attrs = value
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__match_args__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclasses these replace
+
+    def __repr__(self) -> str:
+        pairs = zip(self.__match_args__, self._fields(), strict=True)
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in pairs) + ")"
+
+
+class Node(_Read):
     """A node as read back from a store.
 
     ``attrs`` is kept as the stored JSON text until something reads it: most reads (a page of
@@ -148,7 +182,7 @@ class Node:
     turning a row into a ``Node``.
     """
 
-    __slots__ = ("id", "type", "name", "labels", "aliases", "key", "code", "level", "date", "_attrs", "_attrs_text")
+    __slots__ = ("id", "type", "name", "labels", "aliases", "key", "code", "level", "date")
     __match_args__ = ("id", "type", "name", "labels", "aliases", "key", "code", "level", "date", "attrs")
 
     def __init__(self, id: str, type: str, name: str, labels: list[str], aliases: list[str],
@@ -158,16 +192,6 @@ class Node:
         self.key, self.code, self.level, self.date = key, code, level, date
         self._attrs, self._attrs_text = attrs, attrs_text
 
-    @property
-    def attrs(self) -> dict[str, Any]:
-        if self._attrs is None:
-            self._attrs = _decoded(self._attrs_text)
-        return self._attrs
-
-    @attrs.setter
-    def attrs(self, value: dict[str, Any]) -> None:
-        self._attrs = value
-
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Node:
         get = rec.get
@@ -175,30 +199,16 @@ class Node:
                    get("key") or "", get("code") or "", get("level") or "", get("date") or "",
                    attrs_text=get("attrs"))
 
-    def _fields(self) -> tuple[Any, ...]:
-        return (self.id, self.type, self.name, self.labels, self.aliases, self.key, self.code, self.level,
-                self.date, self.attrs)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
-
-    def __repr__(self) -> str:
-        return "Node(" + ", ".join(f"{k}={v!r}" for k, v in zip(self.__match_args__, self._fields(), strict=True)) + ")"
-
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "labels": self.labels, "name": self.name,
                 "aliases": self.aliases, "key": self.key, "code": self.code, "level": self.level,
                 "date": self.date, "attrs": self.attrs}
 
 
-class Edge:
+class Edge(_Read):
     """An edge as read back from a store. ``attrs`` and ``sources`` stay JSON text until read."""
 
-    __slots__ = ("id", "type", "source", "target", "_attrs", "_attrs_text", "_sources", "_sources_text")
+    __slots__ = ("id", "type", "source", "target", "_sources", "_sources_text")
     __match_args__ = ("id", "type", "source", "target", "attrs", "sources")
 
     def __init__(self, id: str, type: str, source: str, target: str,
@@ -207,16 +217,6 @@ class Edge:
         self.id, self.type, self.source, self.target = id, type, source, target
         self._attrs, self._attrs_text = attrs, attrs_text
         self._sources, self._sources_text = sources, sources_text
-
-    @property
-    def attrs(self) -> dict[str, Any]:
-        if self._attrs is None:
-            self._attrs = _decoded(self._attrs_text)
-        return self._attrs
-
-    @attrs.setter
-    def attrs(self, value: dict[str, Any]) -> None:
-        self._attrs = value
 
     @property
     def sources(self) -> list[Source]:
@@ -233,19 +233,6 @@ class Edge:
         get = rec.get
         return cls(rec["id"], rec["type"], rec["source"], rec["target"], attrs_text=get("attrs"),
                    sources_text=get("sources"))
-
-    def _fields(self) -> tuple[Any, ...]:
-        return (self.id, self.type, self.source, self.target, self.attrs, self.sources)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return "Edge(" + ", ".join(f"{k}={v!r}" for k, v in zip(self.__match_args__, self._fields(), strict=True)) + ")"
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "source": self.source, "target": self.target,
