@@ -332,7 +332,7 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
                     rounds["api"].append(load(url, body, c, args.seconds))
                     rounds["floor"].append(floor(step, c, args.seconds))
                     if peer_url and name in peer_queries:
-                        pq, pv = peer_queries[name](anchors)
+                        pq, pv = peer_queries[name](anchors, store)
                         rounds["peer"].append(load(peer_url, {"query": pq, "variables": pv}, c, args.seconds))
                 for side, runs in rounds.items():
                     if runs:

@@ -112,6 +112,8 @@ class Neo4jStore(GraphStore):
             records, _, _ = self._driver.execute_query(
                 neo4j.Query(query), params, routing_=neo4j.RoutingControl.READ, database_=self.database,
             )
+            if len(records) == 1 and records[0].keys() == [dialect.ROWS]:
+                return list(records[0][0])  # dialect.one_record: all rows in one record
             return [dict(r) for r in records]
 
         return self._call(run)

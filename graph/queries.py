@@ -52,6 +52,20 @@ def projects_of(store: GraphStore, developer_id: str) -> list[Node]:
     return store.developer_projects(developer_id, MAX_SUBSIDIARY_DEPTH)
 
 
+TASK_FORCE_PAGE = 5000
+
+
+def _all_task_forces_in(store: GraphStore, prefixes: list[str]) -> list[Node]:
+    """Every task force whose division code starts with one of ``prefixes``, page by page (one round
+    trip unless there are more than ``TASK_FORCE_PAGE``)."""
+    found: list[Node] = []
+    while True:
+        page = store.list_nodes(["TaskForce"], prefixes, len(found), TASK_FORCE_PAGE)
+        found += page
+        if len(page) < TASK_FORCE_PAGE:
+            return found
+
+
 def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]:
     """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
     that handle each project directly and those set up for problem projects in that city."""
@@ -74,9 +88,10 @@ def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]
         code = city_code(place.code if place else p.code)
         groups.setdefault(code, CityGroup(city=None, city_code=code)).projects.append(p)
     prefixes = [code_prefix(c) for c in groups if c]
-    city_task_forces = store.list_nodes(["TaskForce"], prefixes, 0, 1000) if prefixes else []
-    tf_ids = list(handlers) + [t.id for t in city_task_forces]
-    extra = store.get_nodes(list(dict.fromkeys([*tf_ids, *[f"Place:{c}" for c in groups if c]])))
+    city_task_forces = _all_task_forces_in(store, prefixes) if prefixes else []
+    extra = {t.id: t for t in city_task_forces}
+    wanted = [i for i in dict.fromkeys([*handlers, *[f"Place:{c}" for c in groups if c]]) if i not in extra]
+    extra.update(store.get_nodes(wanted))
     for code, group in groups.items():
         group.city = extra.get(f"Place:{code}")
         seen: set[str] = set()

@@ -7,8 +7,10 @@ The peer's queries ask for the same entities as loupan's, in its own idiom (nest
 fields; ``where: {id: {eq: …}}``). Where loupan does more, the peer is let off:
 
 - flagship: the developer's and its subsidiaries' (two levels) projects, each with its place, the
-  place's parent and the task forces handling it; loupan's grouping by city and the task forces of
-  each city (looked up by division code) have no counterpart, so the peer does less work;
+  place's parent and the task forces handling it, and in the same request every task force whose
+  division code starts with one of the cities' prefixes (loupan's "via city" task forces). The
+  peer is given those prefixes (worked out beforehand with loupan's own query), where loupan finds
+  them from the projects' places while answering; loupan's grouping by city has no counterpart;
 - neighbours: the task force's neighbours by relationship (projects, place, agency, leaders,
   members), nodes only (loupan also returns each relationship's id and type);
 - big: the giant developer's and its subsidiaries' projects, id, name and code (10,000 objects).
@@ -28,21 +30,32 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from loupan.graph import queries
+from loupan.graph.store import GraphStore
+
 HERE = Path(__file__).resolve().parent
 
 PROJECT = "name place { name code parent { name code } } taskForces { name }"
-FLAGSHIP = ("query($id: ID!) { developers(where: {id: {eq: $id}}) { name projects { " + PROJECT + " } "
-            "subsidiaries { projects { " + PROJECT + " } subsidiaries { projects { " + PROJECT + " } } } } }")
+FLAGSHIP = ("query($id: ID!, $cities: TaskForceWhere) { developers(where: {id: {eq: $id}}) { name projects { "
+            + PROJECT + " } subsidiaries { projects { " + PROJECT + " } subsidiaries { projects { " + PROJECT
+            + " } } } } taskForces(where: $cities) { name code } }")
 NODE = "id name type"
 NEIGHBOURS = ("query($id: ID!) { taskForces(where: {id: {eq: $id}}) { " + NODE + " projects { " + NODE + " } "
               "place { " + NODE + " } agency { " + NODE + " } leaders { " + NODE + " } members { " + NODE + " } } }")
 BIG = ("query($id: ID!) { developers(where: {id: {eq: $id}}) { projects { id name code } "
        "subsidiaries { projects { id name code } } } }")
 
-QUERIES: dict[str, Callable[[Any], tuple[str, dict[str, Any]]]] = {
-    "flagship": lambda a: (FLAGSHIP, {"id": a.flagship}),
-    "neighbours": lambda a: (NEIGHBOURS, {"id": a.neighbour}),
-    "big": lambda a: (BIG, {"id": a.giant}),
+def _flagship(anchors: Any, store: GraphStore) -> tuple[str, dict[str, Any]]:
+    groups = queries.task_forces_by_city(store, anchors.flagship)
+    prefixes = sorted({queries.code_prefix(g.city_code) for g in groups if g.city_code})
+    return FLAGSHIP, {"id": anchors.flagship, "cities": {"OR": [{"code": {"startsWith": p}} for p in prefixes]}}
+
+
+# name → (anchors, store) → (query, variables)
+QUERIES: dict[str, Callable[[Any, GraphStore], tuple[str, dict[str, Any]]]] = {
+    "flagship": _flagship,
+    "neighbours": lambda a, _: (NEIGHBOURS, {"id": a.neighbour}),
+    "big": lambda a, _: (BIG, {"id": a.giant}),
 }
 
 

@@ -13,6 +13,10 @@ What shapes this file:
 - Relationship property indexes are per type, so a look-up of edges by id is a ``UNION ALL`` over
   the known types, each branch an index seek.
 - The generation counter lives on ``(:LoupanMeta {key: 'generation'})``.
+- Reads that can return many rows return one record instead: ``CALL () { <query> } RETURN
+  collect({...}) AS loupan_rows`` (see :func:`one_record`). The Python driver spends about 45 µs of
+  client CPU on each record (4,000 rows of two columns: 190 ms as records, 13 ms as one list), far
+  more than the server spends finding them.
 """
 
 from __future__ import annotations
@@ -27,14 +31,41 @@ from loupan.graph.cypher import checked_label, checked_type
 from loupan.graph.model import node_labels, relationship_types
 
 Query = tuple[str, dict[str, Any]]
-name_rows = common.name_rows
-nodes_after = common.nodes_after
 
 NODE_RETURN = common.NODE_RETURN
 # Look-ups by id name the index they seek: right after a bulk delete the planner's statistics can
 # claim an empty database, and a plan made then (and cached) would scan.
 SEEK_N = "USING INDEX SEEK n:Entity(id)"
 EDGE_RETURN = "e.id AS id, type(e) AS type, a.id AS source, b.id AS target, e.attrs AS attrs, e.sources AS sources"
+
+
+ROWS = "loupan_rows"
+_COLUMN = re.compile(r".+ AS (\w+)")
+
+
+def one_record(query: Query) -> Query:
+    """``query`` with all its rows in one record: the list of maps ``loupan_rows``, in the order the
+    query returns them (the subquery's rows reach ``collect`` in that order), one key per column.
+
+    The columns are the ``AS`` names of the query's last ``RETURN``, which must name every column.
+    """
+    text, params = query
+    projection = text[text.rindex("RETURN ") + len("RETURN "):]
+    projection = re.split(r" (?:ORDER BY|SKIP|LIMIT) ", projection, maxsplit=1)[0]
+    named = [_COLUMN.fullmatch(item) for item in projection.split(", ")]
+    if not all(named):
+        raise ValueError(f"every returned column needs an AS name: {projection!r}")
+    columns = [m.group(1) for m in named if m]
+    fields = ", ".join(f"{c}: {c}" for c in columns)
+    return f"CALL () {{ {text} }} RETURN collect({{{fields}}}) AS {ROWS}", params
+
+
+def name_rows(after: str, limit: int) -> Query:
+    return one_record(common.name_rows(after, limit))
+
+
+def nodes_after(after: str, limit: int) -> Query:
+    return one_record(common.nodes_after(after, limit))
 
 
 def _distinct(expr: str) -> str:
@@ -173,7 +204,7 @@ def bump_generation() -> Query:
 # -- reads -------------------------------------------------------------------------------------
 
 def get_nodes(ids: list[str]) -> Query:
-    return f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {NODE_RETURN}", {"ids": ids}
+    return one_record((f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {NODE_RETURN}", {"ids": ids}))
 
 
 def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
@@ -195,8 +226,8 @@ def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
 def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int,
                dates: tuple[str, str] = ("", "")) -> Query:
     where, params = _node_filter(types, code_prefixes, dates)
-    return (f"MATCH (n:Entity) {where} RETURN {NODE_RETURN} ORDER BY n.id SKIP $skip LIMIT $limit",
-            {**params, "skip": skip, "limit": limit})
+    return one_record((f"MATCH (n:Entity) {where} RETURN {NODE_RETURN} ORDER BY n.id SKIP $skip LIMIT $limit",
+                       {**params, "skip": skip, "limit": limit}))
 
 
 def count_nodes(types: list[str] | None, code_prefixes: list[str] | None,
@@ -217,22 +248,23 @@ def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
             never = " AND false"
     pattern = {"out": f"(x:Entity)-[{rel}]->()", "in": f"(x:Entity)<-[{rel}]-()",
                "both": f"(x:Entity)-[{rel}]-()"}[direction]
-    return (f"MATCH {pattern} USING INDEX SEEK x:Entity(id) WHERE x.id IN $ids{never} WITH DISTINCT e "
-            f"WITH e, startNode(e) AS a, endNode(e) AS b RETURN {EDGE_RETURN} ORDER BY e.id", {"ids": ids})
+    return one_record((f"MATCH {pattern} USING INDEX SEEK x:Entity(id) WHERE x.id IN $ids{never} WITH DISTINCT e "
+                       f"WITH e, startNode(e) AS a, endNode(e) AS b RETURN {EDGE_RETURN} ORDER BY e.id",
+                       {"ids": ids}))
 
 
 def developer_projects(developer_id: str, depth: int) -> Query:
     """The projects a developer and its subsidiaries (``depth`` levels of SUBSIDIARY_OF) develop, one
     row per DEVELOPS edge (``edge`` is its id), in edge-id order."""
     hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
-    return (f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
-            f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
-            f"MATCH (f)-[e:DEVELOPS]->(n:Entity) RETURN e.id AS edge, {NODE_RETURN} ORDER BY e.id",
-            {"id": developer_id})
+    return one_record((f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
+                       f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
+                       f"MATCH (f)-[e:DEVELOPS]->(n:Entity) RETURN e.id AS edge, {NODE_RETURN} ORDER BY e.id",
+                       {"id": developer_id}))
 
 
 def get_edges(ids: list[str]) -> Query:
-    return f"{_edges_by_id('ids')} RETURN {EDGE_RETURN}", {"ids": ids}
+    return one_record((f"{_edges_by_id('ids')} RETURN {EDGE_RETURN}", {"ids": ids}))
 
 
 def shortest_paths(source: str, target: str, max_hops: int, limit: int) -> Query:
@@ -249,8 +281,8 @@ def shortest_paths(source: str, target: str, max_hops: int, limit: int) -> Query
 
 
 def all_edges(after: str, limit: int) -> Query:
-    return (f"MATCH (a:Entity)-[e]->(b:Entity) WHERE e.id > $after RETURN {EDGE_RETURN} ORDER BY e.id "
-            "LIMIT $limit", {"after": after, "limit": limit})
+    return one_record((f"MATCH (a:Entity)-[e]->(b:Entity) WHERE e.id > $after RETURN {EDGE_RETURN} ORDER BY e.id "
+                       "LIMIT $limit", {"after": after, "limit": limit}))
 
 
 def count_all() -> list[Query]:
@@ -279,8 +311,8 @@ def record_changes(rows: list[dict[str, Any]]) -> Query:
 
 def changes(target: str | None, skip: int, limit: int) -> Query:
     where = "WHERE $target IN c.targets " if target else ""
-    return (f"MATCH (c:LoupanChange) {where}RETURN {CHANGE_RETURN} ORDER BY c.at DESC, c.id SKIP $skip LIMIT $limit",
-            {"skip": skip, "limit": limit, **({"target": target} if target else {})})
+    return one_record((f"MATCH (c:LoupanChange) {where}RETURN {CHANGE_RETURN} ORDER BY c.at DESC, c.id "
+                       "SKIP $skip LIMIT $limit", {"skip": skip, "limit": limit, **({"target": target} if target else {})}))
 
 
 def record_judgements(rows: list[dict[str, Any]]) -> Query:
@@ -291,8 +323,9 @@ def record_judgements(rows: list[dict[str, Any]]) -> Query:
 
 def judgements(ids: list[str]) -> Query:
     if not ids:
-        return f"MATCH (j:LoupanJudgement) RETURN {JUDGEMENT_RETURN} ORDER BY j.at, j.id", {}
+        return one_record((f"MATCH (j:LoupanJudgement) RETURN {JUDGEMENT_RETURN} ORDER BY j.at, j.id", {}))
     # two index seeks (on a and on b) rather than one scan with an OR
-    return ("CALL () { MATCH (j:LoupanJudgement) USING INDEX SEEK j:LoupanJudgement(a) WHERE j.a IN $ids RETURN j "
-            "UNION MATCH (j:LoupanJudgement) USING INDEX SEEK j:LoupanJudgement(b) WHERE j.b IN $ids RETURN j } "
-            f"RETURN {JUDGEMENT_RETURN} ORDER BY j.at, j.id", {"ids": ids})
+    return one_record((
+        "CALL () { MATCH (j:LoupanJudgement) USING INDEX SEEK j:LoupanJudgement(a) WHERE j.a IN $ids RETURN j "
+        "UNION MATCH (j:LoupanJudgement) USING INDEX SEEK j:LoupanJudgement(b) WHERE j.b IN $ids RETURN j } "
+        f"RETURN {JUDGEMENT_RETURN} ORDER BY j.at, j.id", {"ids": ids}))

@@ -21,6 +21,19 @@ from ..neo4j_fixture import new_neo4j_store
 # -- generated Cypher (no server needed) ------------------------------------------------------
 
 
+def test_many_row_reads_come_back_as_one_record_with_every_column() -> None:
+    text, params = dialect.developer_projects("d1", 4)
+    assert text.startswith("CALL () { MATCH (d:Entity {id: $id})")
+    assert text.endswith(" } RETURN collect({edge: edge, id: id, type: type, labels: labels, name: name, "
+                         "aliases: aliases, key: key, code: code, level: level, date: date, attrs: attrs}) "
+                         "AS loupan_rows")
+    assert params == {"id": "d1"}
+    paged, _ = dialect.list_nodes(["Project"], None, 5, 10)
+    assert "ORDER BY n.id SKIP $skip LIMIT $limit } RETURN collect({id: id," in paged
+    with pytest.raises(ValueError, match="AS name"):
+        dialect.one_record(("MATCH (n) RETURN n.id AS id, n.name", {}))
+
+
 def test_a_batch_of_nodes_is_one_statement_with_literal_labels_and_parameter_values() -> None:
     rows = [NodeRow(id="o1", type="Official", name="张三", labels=["Person"]).params(),
             NodeRow(id="d1", type="Developer", name="恒大").params(),
@@ -144,6 +157,22 @@ def test_lookups_seek_an_index(neo: Neo4jStore, name: str, query: tuple[str, dic
     ops = _operators(neo.explain(query))
     assert seek in ops, (name, ops)
     assert not ops & SCANS, (name, ops)
+
+
+@server
+def test_one_record_reads_keep_the_order_and_paging_of_their_rows(neo: Neo4jStore) -> None:
+    nodes, edges = _small_graph(60)
+    neo.upsert(nodes, edges)
+    before = neo.round_trips
+    first = neo.list_nodes(["Project"], None, 0, 25)
+    rest = neo.list_nodes(["Project"], None, 25, 1000)
+    assert neo.round_trips - before == 2
+    assert [n.id for n in first + rest] == sorted(f"prj{i}" for i in range(60))
+    assert first[0].name == "项目0" and first[0].code == "410100"
+    projects = neo.developer_projects("dev0", 60)  # the SUBSIDIARY_OF ring reaches every developer
+    by_edge_id = sorted(range(60), key=lambda i: f"DEVELOPS|dev{i}|prj{i}")
+    assert [p.id for p in projects] == [f"prj{i}" for i in by_edge_id]
+    assert neo.list_nodes(["Project"], ["9999"], 0, 10) == []
 
 
 @server

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from loupan.graph import queries
 from loupan.graph.model import EdgeRow, NodeRow, Source
 from loupan.graph.store import GraphStore
 
@@ -205,3 +206,28 @@ def test_developer_projects_follows_subsidiaries_to_the_depth_asked(store: Graph
     assert [p.id for p in store.developer_projects("Developer:d3", 0)] == ["Project:p3"]
     assert [p.id for p in store.developer_projects("Developer:d3", 4)] == ["Project:p3", "Project:p4", "Project:p5"]
     assert store.developer_projects("Developer:nobody", 4) == []
+
+
+def test_task_forces_by_city_lists_every_city_task_force_across_pages(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    nodes = [NodeRow("Developer:d", "Developer", "某地产", key="d"),
+             NodeRow("Project:p", "Project", "某苑", key="p", code="410102"),
+             NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture"),
+             NodeRow("Place:410102", "Place", "中原区", code="410102", level="district")]
+    # seven task forces in the city's divisions, one handling the project, one in another city
+    nodes += [NodeRow(f"TaskForce:t{i}", "TaskForce", f"专班{i}", key=f"t{i}", code="410102" if i % 2 else "410100")
+              for i in range(7)]
+    nodes.append(NodeRow("TaskForce:elsewhere", "TaskForce", "开封专班", key="k", code="410200"))
+    edges = [EdgeRow("DEVELOPS", "Developer:d", "Project:p"), EdgeRow("LOCATED_IN", "Project:p", "Place:410102"),
+             EdgeRow("HANDLES", "TaskForce:t3", "Project:p", [Source("Report:r", "专班3负责某苑")])]
+    store.upsert(nodes, edges)
+    monkeypatch.setattr(queries, "TASK_FORCE_PAGE", 3)
+    before = store.round_trips
+    [group] = queries.task_forces_by_city(store, "Developer:d")
+    # projects, their edges, their places, three pages of task forces, then only the city's node:
+    # the task forces already read are not fetched again
+    assert store.round_trips - before == 7
+    assert group.city is not None and group.city.name == "郑州市"
+    links = {link.task_force.id: link.via for link in group.task_forces}
+    assert links == {"TaskForce:t3": "project", **{f"TaskForce:t{i}": "city" for i in (0, 1, 2, 4, 5, 6)}}
+    assert all(link.task_force.name for link in group.task_forces)
