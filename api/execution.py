@@ -1,13 +1,16 @@
-"""GraphQL execution with a fast path for objects whose selected fields are all plain leaves.
+"""GraphQL execution with a fast path for objects whose selected fields are all plain attributes.
 
 graphql-core completes every field of every object on its own: a ``Path``, a ``GraphQLResolveInfo``,
 the resolver call, an awaitable check and ``complete_value`` per field. For a list of 10,000 entities
 asking for ``id name code`` that is most of the request's time. When every field selected on an
-object is a scalar or enum (or a list of them) that strawberry answers with a plain attribute read (a
-field without a resolver, extensions or permission classes, and without arguments), the answer is
-the attribute, coerced by the leaf type, so ``LeafFastPathExecutor`` builds the object's dict
-directly. The selection is the executor's own field collection (aliases, fragments, ``@skip`` and
-``@include`` already applied); ``__typename`` is the object type's name.
+object is one that strawberry answers with a plain attribute read (a field without a resolver,
+extensions or permission classes, and without arguments) and is a scalar or enum, a list of them, or
+an object type (or a list of objects) whose own selection qualifies in turn, the answer is the
+attribute, coerced by the leaf type or completed by the object's plan, so ``LeafFastPathExecutor``
+builds the object's dict directly (the flagship's ``taskForces { via taskForce { name } }``: a few
+thousand links). The selection is the executor's own field collection (aliases, fragments, ``@skip``
+and ``@include`` already applied); ``__typename`` is the object type's name. Interfaces and unions
+are not planned (their concrete type is resolved per value): such a field takes the normal path.
 
 Anything else takes graphql-core's path for the whole object, which therefore gives the same errors:
 a null (or a value the leaf type will not coerce) in a non-null field, an exception, an awaitable, a
@@ -29,7 +32,6 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     TypeNameMetaFieldDef,
     is_leaf_type,
 )
@@ -44,15 +46,17 @@ _SKIP_INCLUDE = frozenset({"skip", "include"})
 _PLAIN = frozenset({type(None), bool, int, float, str, list, tuple, dict})
 
 # A field of a plan: response name, attribute to read (None: __typename), whether the type is
-# non-null, and either the leaf type's output coercion (a scalar or enum) or the field's type (lists).
-_Step = tuple[str, str | None, bool, Callable[[Any], Any] | None, GraphQLOutputType | None]
+# non-null, the leaf type's output coercion (a scalar or enum), the field's type without its non-null
+# (lists), and for an object or a list of objects the object type and its plan.
+_Step = tuple[str, str | None, bool, Callable[[Any], Any] | None, "GraphQLList[Any] | None",
+              "tuple[GraphQLObjectType, tuple[_Step, ...]] | None"]
 
 
 class _Fallback(Exception):  # control flow only: never leaves this module
     """Something graphql-core must handle itself: complete the object the normal way."""
 
 
-def _is_plain_leaf(field: GraphQLField) -> str | None:
+def _plain_attribute(field: GraphQLField) -> str | None:
     """The attribute strawberry reads for ``field``, if it is a plain attribute read; else None."""
     if field.args:
         return None
@@ -66,10 +70,7 @@ def _is_plain_leaf(field: GraphQLField) -> str | None:
             or getattr(resolve, "__name__", "") != "_get_basic_result"
             or getattr(resolve, "_is_default", False) is not True):
         return None
-    named: Any = field.type
-    while isinstance(named, (GraphQLNonNull, GraphQLList)):
-        named = named.of_type
-    return definition.python_name if is_leaf_type(named) else None
+    return str(definition.python_name)
 
 
 class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -108,18 +109,34 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
             if field is None:
                 return None
             if field is TypeNameMetaFieldDef:
-                steps.append((response_name, None, True, None, None))
+                steps.append((response_name, None, True, None, None, None))
                 continue
-            attr = _is_plain_leaf(field)
+            attr = _plain_attribute(field)
             if attr is None:
                 return None
             type_: Any = field.type
             non_null = isinstance(type_, GraphQLNonNull)
             inner = type_.of_type if non_null else type_
-            if isinstance(inner, GraphQLList):
-                steps.append((response_name, attr, non_null, None, inner))
-            else:
-                steps.append((response_name, attr, non_null, inner.coerce_output_value, None))
+            named = inner.of_type if isinstance(inner, GraphQLList) else inner
+            if isinstance(named, GraphQLNonNull):
+                named = named.of_type
+            base = named
+            while isinstance(base, (GraphQLNonNull, GraphQLList)):
+                base = base.of_type
+            if is_leaf_type(base):
+                if isinstance(inner, GraphQLList):
+                    steps.append((response_name, attr, non_null, None, inner, None))
+                else:
+                    steps.append((response_name, attr, non_null, inner.coerce_output_value, None, None))
+            elif isinstance(named, GraphQLObjectType):  # an object, or a list of objects
+                collected = self.collect_subfields(named, field_details_list)
+                plan = None if collected.new_defer_usages else self._plan_of(named, collected.grouped_field_set)
+                if plan is None:
+                    return None
+                steps.append((response_name, attr, non_null, None,
+                              inner if isinstance(inner, GraphQLList) else None, (named, plan)))
+            else:  # an interface, a union, a list of lists of objects
+                return None
         return tuple(steps)
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
@@ -128,7 +145,7 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
             plan = self._plan_of(parent_type, grouped_field_set)
             if plan is not None:
                 try:
-                    return self._complete_leaves(plan, parent_type, source_value)
+                    return self._complete_leaves(plan, parent_type, source_value, None)
                 except Exception:  # anything unusual: graphql-core's path decides
                     pass
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
@@ -169,14 +186,17 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
                 raise _Fallback
             if is_type_of is not None and is_type_of(item, info) is not True:
                 raise _Fallback
-            out.append(complete_leaves(plan, item_type, item))
+            out.append(complete_leaves(plan, item_type, item, info))
         return out
 
-    def _complete_leaves(self, plan: tuple[_Step, ...], parent_type: GraphQLObjectType, source: Any) -> dict[str, Any]:
+    def _complete_leaves(self, plan: tuple[_Step, ...], parent_type: GraphQLObjectType, source: Any,
+                         info: Any) -> dict[str, Any]:
+        """The object's dict by ``plan``; ``info`` is the enclosing field's (None at the top, where
+        graphql-core has already checked ``is_type_of``), passed to nested objects' ``is_type_of``."""
         is_awaitable = self.is_awaitable
         plain = _PLAIN
         result: dict[str, Any] = {}
-        for response_name, attr, non_null, coerce, list_type in plan:
+        for response_name, attr, non_null, coerce, list_type, sub in plan:
             if attr is None:
                 result[response_name] = parent_type.name
                 continue
@@ -192,6 +212,19 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
                 if coerced is None or coerced is Undefined:
                     raise _Fallback
                 result[response_name] = coerced
+            elif sub is not None:
+                object_type, object_plan = sub
+                if list_type is None:
+                    is_type_of = object_type.is_type_of
+                    if is_type_of is not None and is_type_of(value, info) is not True:
+                        raise _Fallback
+                    result[response_name] = self._complete_leaves(object_plan, object_type, value, info)
+                else:
+                    if value.__class__ is not list and value.__class__ is not tuple:
+                        raise _Fallback
+                    item_type = list_type.of_type
+                    result[response_name] = self._complete_items(object_plan, object_type,
+                                                                 isinstance(item_type, GraphQLNonNull), info, value)
             else:
                 result[response_name] = self._complete_list(list_type, value)
         return result

@@ -73,13 +73,14 @@ def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]
     if not projects:
         return []
     ids = [p.id for p in projects]
+    project_ids = set(ids)
     touching = store.edges_of(ids, ["LOCATED_IN", "HANDLES"], "both")
     place_of: dict[str, str] = {}
     handlers: dict[str, list[Edge]] = {}
     for e in touching:
-        if e.type == "LOCATED_IN" and e.source in ids:
+        if e.type == "LOCATED_IN" and e.source in project_ids:
             place_of.setdefault(e.source, e.target)
-        elif e.type == "HANDLES" and e.target in ids:
+        elif e.type == "HANDLES" and e.target in project_ids:
             handlers.setdefault(e.source, []).append(e)
     place_nodes = store.get_nodes(list(place_of.values()))
     groups: dict[str, CityGroup] = {}
@@ -92,17 +93,25 @@ def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]
     extra = {t.id: t for t in city_task_forces}
     wanted = [i for i in dict.fromkeys([*handlers, *[f"Place:{c}" for c in groups if c]]) if i not in extra]
     extra.update(store.get_nodes(wanted))
+    # each city's task forces, in the order read (by id): a look-up per prefix length, not a
+    # startswith per city and task force (thousands of each at a million nodes)
+    prefix_set, lengths = set(prefixes), sorted({len(p) for p in prefixes})
+    in_city: dict[str, list[Node]] = {}
+    for tf in city_task_forces:
+        for n in lengths:
+            if tf.code[:n] in prefix_set:
+                in_city.setdefault(tf.code[:n], []).append(tf)
     for code, group in groups.items():
         group.city = extra.get(f"Place:{code}")
+        group_ids = {p.id for p in group.projects}
         seen: set[str] = set()
         for tf_id, edges in handlers.items():
             tf = extra.get(tf_id)
-            if tf and "TaskForce" in tf.labels and any(e.target in {p.id for p in group.projects} for e in edges):
+            if tf and "TaskForce" in tf.labels and any(e.target in group_ids for e in edges):
                 group.task_forces.append(TaskForceLink(tf, "project", edges))
                 seen.add(tf_id)
-        prefix = code_prefix(code) if code else None
-        for tf in city_task_forces:
-            if prefix and tf.code.startswith(prefix) and tf.id not in seen:
+        for tf in in_city.get(code_prefix(code), []) if code else []:
+            if tf.id not in seen:
                 group.task_forces.append(TaskForceLink(tf, "city"))
                 seen.add(tf.id)
     return sorted(groups.values(), key=lambda g: (-len(g.task_forces), -len(g.projects), g.city_code))

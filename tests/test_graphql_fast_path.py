@@ -182,6 +182,8 @@ class Item(Thing):
     secret: str = strawberry.field(default="s", permission_classes=[Deny])
     loud: str = strawberry.field(default="quiet", extensions=[Shout()])
     child: Item | None = None
+    kids: list[Item] = strawberry.field(default_factory=list)
+    pal: Thing | None = None  # an interface: resolved per value, never planned
 
     @strawberry.field
     def upper(self) -> str:
@@ -209,7 +211,9 @@ def good(i: int) -> Item:
     return Item(id=strawberry.ID(f"i{i}"), name=f"item {i}", note=None if i % 2 else f"note {i}",
                 colour=Colour.GREEN if i % 3 else Colour.RED, colours=[Colour.RED, Colour.GREEN], tags=["a", "b"],
                 maybe_tags=[None, "x"] if i % 2 else None, grid=[[i, i + 1], []], score=i / 3, count=i, flag=i % 2 == 0,
-                child=Item(id=strawberry.ID(f"c{i}"), name=f"child {i}") if i == 1 else None)
+                child=Item(id=strawberry.ID(f"c{i}"), name=f"child {i}") if i == 1 else None,
+                kids=[Item(id=strawberry.ID(f"k{i}.{j}"), name=f"kid {j}", kids=[]) for j in range(i % 3)],
+                pal=Item(id=strawberry.ID(f"p{i}"), name=f"pal {i}") if i == 1 else None)
 
 
 BAD_VALUES: dict[str, tuple[str, Any]] = {  # kind: (attribute, value), a value made fresh for each query
@@ -224,7 +228,21 @@ BAD_VALUES: dict[str, tuple[str, Any]] = {  # kind: (attribute, value), a value 
 }
 
 
+NESTED_BAD: dict[str, Any] = {  # kind: a value for ``kids`` (a non-null list of non-null Items)
+    "null_kid": lambda: [Item(id=strawberry.ID("k"), name="k"), None],
+    "kid_with_null_name": lambda: [Item(id=strawberry.ID("k"), name=None)],  # type: ignore[arg-type]
+    "plain_as_kid": lambda: [Plain(label="p")],
+    "kids_generator": lambda: (k for k in [Item(id=strawberry.ID("k"), name="k")]),
+    "kids_null": lambda: None,
+    "awaitable_kid": lambda: [later(Item(id=strawberry.ID("k"), name="k"))],
+}
+
+
 def bad(kind: str) -> Any:
+    if kind in NESTED_BAD:
+        item = good(7)
+        item.kids = NESTED_BAD[kind]()
+        return item
     if kind == "exploding":
         return Exploding(id=strawberry.ID("x"), name="boom")
     item = good(7)
@@ -290,7 +308,11 @@ SCHEMA_QUERIES: list[tuple[str, dict[str, Any], bool]] = [
     (f"{{ maybeItems {{ {LEAVES} }} }}", {}, True),
     ("{ items { a: id b: id id name x: name } }", {}, True),
     ("{ items { id child { id name } } }", {}, True),  # the list the normal way, the child the fast way
-    ("{ items { id child { id name child { id } } } }", {}, False),
+    # objects and lists of objects in plain attributes are planned too, to any depth
+    ("{ items { id child { id name child { id } } } }", {}, True),
+    ("{ items(n: 6) { id kids { id name kids { id } child { name } } child { kids { id } } } }", {}, True),
+    ("{ items { id pal { id } } }", {}, True),  # items the normal way (pal is an interface), pal's Item fast
+    ("{ items { id child { id upper } } }", {}, False),  # a resolver below: the whole item the normal way
     ("{ items { id upper } }", {}, False),
     ("{ items { id secret } }", {}, False),
     ("{ items { id loud } }", {}, False),
@@ -311,6 +333,12 @@ for kind in BAD:
         SCHEMA_QUERIES.append((f'{{ {field}(badKind: "{kind}") {{ {LEAVES} }} }}', {}, True))
     SCHEMA_QUERIES.append((f'{{ oneWith(badKind: "{kind}") {{ {LEAVES} }} }}', {}, kind in FAST_ALONE))
     SCHEMA_QUERIES.append((f'{{ a: oneWith(badKind: "{kind}") {{ {LEAVES} }} b: items(n: 2) {{ id }} }}', {}, True))
+for kind in NESTED_BAD:
+    SCHEMA_QUERIES.append((f'{{ itemsWith(badKind: "{kind}") {{ id kids {{ id name }} }} }}', {}, True))
+    SCHEMA_QUERIES.append((f'{{ nullableItemsWith(badKind: "{kind}") {{ id kids {{ id name }} }} }}', {}, True))
+    # alone, the item falls back; its kids (when there are good ones) are completed fast
+    SCHEMA_QUERIES.append((f'{{ oneWith(badKind: "{kind}") {{ id kids {{ id name }} }} }}', {},
+                           kind in {"null_kid", "kids_generator", "awaitable_kid"}))
 
 
 def run_test_schema(schema: strawberry.Schema, query: str, variables: dict[str, Any]) -> str:
@@ -339,6 +367,12 @@ def test_the_error_cases_do_fail() -> None:
             assert out["errors"] and out["data"]["itemsWith"][1]["note"] is None, (kind, out)
         else:
             assert out["errors"] and out["data"] is None, (kind, out)  # propagated to the root
+    for kind in NESTED_BAD:
+        out = json.loads(run_test_schema(test_schema, f'{{ itemsWith(badKind: "{kind}") {{ id kids {{ id name }} }} }}', {}))
+        if kind in {"kids_generator", "awaitable_kid"}:  # graphql-core copes
+            assert not out["errors"] and out["data"]["itemsWith"][1]["kids"] == [{"id": "k", "name": "k"}], (kind, out)
+        else:
+            assert out["errors"] and out["data"] is None, (kind, out)
 
 
 class Spy(SchemaExtension):
