@@ -68,6 +68,9 @@ class Context(BaseContext):
     ingest_service: IngestService | None = None
     nodes: DataLoader[str, Node | None] = field(init=False)
     edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
+    # nodes a resolver already holds (a developer's projects): a plain dict, where priming the
+    # DataLoader made a future per node (about 10 us each, 0.1 s for a 10,000-project answer)
+    primed: dict[str, Node] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -99,16 +102,22 @@ class Context(BaseContext):
         return self.user
 
     async def node(self, node_id: str) -> Node | None:
-        return await self.nodes.load(node_id)
+        primed = self.primed.get(node_id)
+        return primed if primed is not None else await self.nodes.load(node_id)
 
     async def edges_of(self, node_id: str, types: Sequence[str] = (), direction: Direction = "both") -> list[Edge]:
         return await self.edges.load((node_id, tuple(sorted(types)), direction))
 
+    async def nodes_of(self, ids: Sequence[str]) -> list[Node | None]:
+        """The nodes of ``ids`` in order (None where missing): those not primed in one batch."""
+        missing = [i for i in ids if i not in self.primed]
+        loaded = dict(zip(missing, await self.nodes.load_many(missing), strict=True)) if missing else {}
+        return [self.primed.get(i) or loaded.get(i) for i in ids]
+
     def prime(self, nodes: Sequence[Node]) -> None:
-        first: dict[str, Node] = {}
+        primed = self.primed
         for n in nodes:
-            first.setdefault(n.id, n)  # as priming one at a time: the first of an id wins
-        self.nodes.prime_many(first)  # one call, not one per node (a long list primes thousands)
+            primed.setdefault(n.id, n)  # the first of an id wins, as with DataLoader.prime
 
     async def ingest(self, kind: str, who: str, **kw: Any) -> Any:
         if self.ingest_service is None:

@@ -97,10 +97,10 @@ def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]
     # startswith per city and task force (thousands of each at a million nodes)
     prefix_set, lengths = set(prefixes), sorted({len(p) for p in prefixes})
     in_city: dict[str, list[Node]] = {}
-    for tf in city_task_forces:
+    for local in city_task_forces:
         for n in lengths:
-            if tf.code[:n] in prefix_set:
-                in_city.setdefault(tf.code[:n], []).append(tf)
+            if local.code[:n] in prefix_set:
+                in_city.setdefault(local.code[:n], []).append(local)
     for code, group in groups.items():
         group.city = extra.get(f"Place:{code}")
         group_ids = {p.id for p in group.projects}
@@ -110,8 +110,8 @@ def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]
             if tf and "TaskForce" in tf.labels and any(e.target in group_ids for e in edges):
                 group.task_forces.append(TaskForceLink(tf, "project", edges))
                 seen.add(tf_id)
-        for tf in in_city.get(code_prefix(code), []) if code else []:
-            if tf.id not in seen:
-                group.task_forces.append(TaskForceLink(tf, "city"))
-                seen.add(tf.id)
+        for local in in_city.get(code_prefix(code), []) if code else []:
+            if local.id not in seen:
+                group.task_forces.append(TaskForceLink(local, "city"))
+                seen.add(local.id)
     return sorted(groups.values(), key=lambda g: (-len(g.task_forces), -len(g.projects), g.city_code))
