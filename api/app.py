@@ -27,7 +27,7 @@ from loupan.api.schema import schema
 from loupan.config import Settings, anonymous_may_read
 from loupan.errors import Forbidden, LoupanError
 from loupan.graph import open_store
-from loupan.graph.search import CachedIndex
+from loupan.graph.search import CachedIndex, settle_heap
 from loupan.graph.store import GraphStore
 
 log = logging.getLogger("loupan.api")
@@ -63,8 +63,13 @@ class Router(GraphQLRouter[Context, None]):
         return cast(GraphQLHTTPResponse, response)
 
 
-def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
-    """An app over ``store`` (or the store the settings name, opened at start-up, closed at shutdown)."""
+def create_app(settings: Settings | None = None, store: GraphStore | None = None, *,
+               settle: bool = False) -> FastAPI:
+    """An app over ``store`` (or the store the settings name, opened at start-up, closed at shutdown).
+
+    ``settle``: the app owns its process (``loupan serve``), so after start-up and after each build of
+    the name index the heap is frozen out of the garbage collector's way (:func:`settle_heap`). Off
+    for an app embedded in another program, tests included: freezing is process-wide."""
     settings = settings or Settings()
     keys = KeyRing(settings.api_keys.get_secret_value(), anonymous_may_read(settings))
     state: dict[str, Any] = {}
@@ -73,7 +78,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         state["store"] = store if store is not None else open_store(settings)
-        state["index"] = CachedIndex(state["store"])
+        state["index"] = CachedIndex(state["store"], settle=settle)
+        if settle:
+            settle_heap()  # what start-up loaded lives as long as the app
         state["ingest"] = IngestService(state["store"])
         try:
             yield

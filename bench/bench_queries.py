@@ -297,10 +297,10 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
             peer = _script("peer_driver", HERE / "peer" / "peer.py")
             peer_url = stack.enter_context(peer.serving(store.server_info))  # type: ignore[attr-defined]
             peer_queries = peer.QUERIES
-        app = create_app(Settings(anonymous_read=True), store)
+        app = create_app(Settings(anonymous_read=True), store, settle=True)  # as `loupan serve` runs it
         base = stack.enter_context(running(app))
         url = f"{base}/graphql"
-        index = CachedIndex(store)
+        index = CachedIndex(store, settle=True)  # in the app's process: settled as the app's own is
         if "search" in names:  # minutes at 1M nodes; only the search floor needs it
             t = time.perf_counter()
             index.get()

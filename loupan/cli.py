@@ -130,7 +130,7 @@ def _serve(settings: Settings, host: str, port: int, store: object = None) -> No
 
     from loupan.api.app import create_app
 
-    app = create_app(settings, store)  # type: ignore[arg-type]
+    app = create_app(settings, store, settle=True)  # type: ignore[arg-type]
     _say(f"serving the {settings.store_description}")
     _say(f"  GraphQL:  http://{host}:{port}/graphql")
     _say(f"  explorer: http://{host}:{port}/")

@@ -8,6 +8,7 @@ import gc
 import pytest
 from pypinyin import lazy_pinyin
 
+from loupan.graph import search
 from loupan.graph.search import NameIndex, _pinyin
 
 
@@ -43,3 +44,28 @@ def test_the_index_holds_nothing_the_garbage_collector_must_track() -> None:
     assert [h.id for h in index.search("恒大七号花园")][:1] == ["Project:7"]
     assert [h.id for h in index.search("恒大新号花园")][:1] == ["Project:new"]
     assert "Project:7" not in [h.id for h in index.search("7号花园", first=50)]  # the old names are gone
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.gen = 1
+
+    def generation(self) -> int:
+        return self.gen
+
+    def name_rows(self) -> list[dict[str, str]]:
+        return [{"id": f"Place:{self.gen}", "type": "Place", "name": f"第{self.gen}市"}]
+
+
+def test_a_settling_index_freezes_the_heap_after_each_build_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen: list[int] = []
+    monkeypatch.setattr(search.gc, "freeze", lambda: frozen.append(1))
+    store = _Store()
+    settling = search.CachedIndex(store, check_every=0, settle=True)
+    assert [h.id for h in settling.get().search("第1市")] == ["Place:1"] and frozen == [1]
+    settling.get()
+    assert frozen == [1]  # same generation: no build, no freeze
+    store.gen = 2
+    assert [h.id for h in settling.get().search("第2市")] == ["Place:2"] and frozen == [1, 1]
+    search.CachedIndex(store, check_every=0).get()
+    assert frozen == [1, 1]  # not asked to settle
