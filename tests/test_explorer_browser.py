@@ -259,6 +259,9 @@ def test_journey_search_open_expand_quote_path(page: Page) -> None:
     p.show_only([project])
     p.page.mouse.dblclick(*p.canvas_point(project))
     p.page.wait_for_function("() => window.loupanExplorer.graph.has('Place:410100')")
+    # the double click's first tap opens the project and the double tap expands it: two requests,
+    # either of which may come back first
+    p.page.wait_for_function("() => document.querySelector('#evidence .ev-title')?.textContent === '恒大城'")
     assert evidence_title(p) == "恒大城"
     assert "郑州市" in p.page.locator("#evidence .ev-sub").inner_text()
 
