@@ -19,14 +19,12 @@ Wall time and this process's CPU time are reported; the ratio is records / one r
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,23 +34,8 @@ from loupan.graph.cypher import neo4j as dialect
 from loupan.graph.model import NodeRow
 from loupan.graph.neo4j_store import Neo4jStore
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@contextmanager
-def server(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
-    if args.uri:
-        yield {"uri": args.uri, "user": args.user, "password": args.password or ""}
-        return
-    spec = importlib.util.spec_from_file_location("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
-    assert spec and spec.loader
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    info: dict[str, Any] = script.start()
-    try:
-        yield info
-    finally:
-        script.stop(info)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_neo4j_write import server
 
 
 def median_of(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
