@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import strawberry
 from strawberry.types import Info
 
-from loupan.api.types import Entity, Relation, Source
-from loupan.graph.model import Edge, Node
+from loupan.api.types import Entity, Relation, Source, node_fields
+from loupan.graph.model import Edge, Node, relationship_types
 from loupan.graph.queries import city_code, code_prefix
 
 MAX_DEPTH = 3
@@ -63,35 +63,42 @@ def _in_range(date: str, start: str | None, end: str | None) -> bool:
 
 async def neighbourhood(info: Info, node_id: str, depth: int, types: list[str] | None,
                         limit: int = MAX_NEIGHBOURHOOD) -> Neighbourhood:
-    """Breadth-first, one batched store call per level: round trips grow with depth, not size."""
+    """Breadth-first, one batched store call per level, which also reads the nodes at the ends of
+    that level's edges: round trips grow with depth, not size. MENTIONS edges (reports) are left out
+    unless ``types`` asks for them."""
     if not 1 <= depth <= MAX_DEPTH:
         raise ValueError(f"depth must be between 1 and {MAX_DEPTH}")
     store = info.context.store
-    seen_nodes = {node_id}
+    fields = node_fields(info, "nodes")
+    types = types or [t for t in relationship_types() if t != "MENTIONS"]
+    seen = {node_id: True}  # in the order found
+    nodes: dict[str, Node] = {}
     edges: dict[str, Edge] = {}
     frontier = [node_id]
     truncated = False
     for _ in range(depth):
-        found = await info.context.run(store.edges_of, frontier, types or [], "both")
+        found, ends = await info.context.run(store.edges_with_ends, frontier, types, "both", fields)
+        nodes.update(ends)
         frontier = []
         for e in found:
-            if e.type == "MENTIONS" and not types:
-                continue
             edges.setdefault(e.id, e)
             for end in (e.source, e.target):
-                if end not in seen_nodes:
-                    if len(seen_nodes) >= limit:
+                if end not in seen:
+                    if len(seen) >= limit:
                         truncated = True
                         continue
-                    seen_nodes.add(end)
+                    seen[end] = True
                     frontier.append(end)
         if not frontier:
             break
-    nodes = await info.context.run(store.get_nodes, list(seen_nodes))
-    info.context.prime(list(nodes.values()))
-    kept = [e for e in edges.values() if e.source in nodes and e.target in nodes]
-    return Neighbourhood(nodes=[Entity(node=n) for n in nodes.values()],
-                         relations=[Relation(edge=e) for e in kept], truncated=truncated)
+    if node_id not in nodes:  # no edges: read the node alone
+        nodes.update(await info.context.run(store.get_nodes, [node_id], fields))
+    kept = {i: nodes[i] for i in seen if i in nodes}
+    if fields is None:  # nodes read in part are never primed: another field could want the rest
+        info.context.prime(list(kept.values()))
+    return Neighbourhood(nodes=[Entity(node=n) for n in kept.values()],
+                         relations=[Relation(edge=e) for e in edges.values()
+                                    if e.source in kept and e.target in kept], truncated=truncated)
 
 
 async def timeline(info: Info, entity_id: str | None, place_code: str | None, start: str | None,

@@ -10,6 +10,7 @@ from typing import Annotated, cast
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from loupan.graph import queries
 from loupan.graph.model import Edge, Node
@@ -149,6 +150,42 @@ class Entity(EntityInterface):
     pass
 
 
+# The fields of an entity that read one node property each (the property of the same name), and
+# those that read nothing of the node but its id and type. Any other field makes a selection read
+# the whole node; so does a field moved from the second set to read more (``test_selection.py``
+# compares every field read both ways).
+PROPERTY_FIELDS = frozenset({"id", "type", "labels", "name", "aliases", "code", "level", "date", "attrs"})
+ID_ONLY_FIELDS = frozenset({"__typename", "place", "sources", "relations", "neighbors"})
+
+
+def _fields_in(selections: list[Selection], path: tuple[str, ...], wanted: set[str]) -> bool:
+    """Add to ``wanted`` the properties the entities at ``path`` below ``selections`` are read for;
+    False when one of their selected fields may read more."""
+    for selection in selections:
+        if not isinstance(selection, SelectedField):  # a fragment: its fields are the field's own
+            if not _fields_in(selection.selections, path, wanted):
+                return False
+        elif path:
+            if selection.name == path[0] and not _fields_in(selection.selections, path[1:], wanted):
+                return False
+        elif selection.name in PROPERTY_FIELDS:
+            wanted.add(selection.name)
+        elif selection.name not in ID_ONLY_FIELDS:
+            return False
+    return True
+
+
+def node_fields(info: Info, *path: str) -> frozenset[str] | None:
+    """The node properties (besides id and type) the entities this field returns are read for, or,
+    with ``path``, those nested that many fields below it (``"projects"`` of a city group); None when
+    the selection may read more than the properties (a store read then returns the whole node).
+    Directives are not evaluated: a field under ``@skip`` still counts, which reads more, never less."""
+    wanted: set[str] = set()
+    # info.selected_fields holds this field itself (once per place the query names it)
+    here = [s for field in info.selected_fields if isinstance(field, SelectedField) for s in field.selections]
+    return frozenset(wanted) if _fields_in(here, path, wanted) else None
+
+
 @strawberry.type(description="A position held (HOLDS_POSITION): the title, and the span of time the sources "
                              "attest it (the earliest and latest publication dates of the reports that say so).")
 class Role:
@@ -217,8 +254,10 @@ class CityTaskForces:
 class Developer(EntityInterface):
     @strawberry.field(description="Projects it or its subsidiaries develop.")
     async def projects(self, info: Info) -> list[Entity]:
-        projects = await info.context.run(queries.projects_of, info.context.store, self.node.id)
-        info.context.prime(projects)
+        fields = node_fields(info)
+        projects = await info.context.run(queries.projects_of, info.context.store, self.node.id, fields)
+        if fields is None:  # nodes read in part are never primed: another field could want the rest
+            info.context.prime(projects)
         return [Entity(node=p) for p in projects]
 
     @strawberry.field
@@ -229,7 +268,9 @@ class Developer(EntityInterface):
 
     @strawberry.field(description="Its projects grouped by city, with the task forces that handle them.")
     async def task_forces_by_city(self, info: Info, only_with_task_forces: bool = False) -> list[CityTaskForces]:
-        groups = await info.context.run(queries.task_forces_by_city, info.context.store, self.node.id)
+        fields = queries.GroupFields(projects=node_fields(info, "projects"), cities=node_fields(info, "city"),
+                                     task_forces=node_fields(info, "taskForces", "taskForce"))
+        groups = await info.context.run(queries.task_forces_by_city, info.context.store, self.node.id, fields)
         if only_with_task_forces:
             groups = [g for g in groups if g.task_forces]
         return [CityTaskForces(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from loupan.graph.cypher import Fields
 from loupan.graph.model import Edge, Node
 from loupan.graph.store import GraphStore
 
@@ -46,30 +47,44 @@ class CityGroup:
     task_forces: list[TaskForceLink] = field(default_factory=list)
 
 
-def projects_of(store: GraphStore, developer_id: str) -> list[Node]:
+def projects_of(store: GraphStore, developer_id: str, fields: Fields = None) -> list[Node]:
     """The projects a developer and its subsidiaries (transitively, up to ``MAX_SUBSIDIARY_DEPTH``
-    levels) develop: one round trip."""
-    return store.developer_projects(developer_id, MAX_SUBSIDIARY_DEPTH)
+    levels) develop: one round trip. ``fields``: as for :meth:`GraphStore.get_nodes`."""
+    return store.developer_projects(developer_id, MAX_SUBSIDIARY_DEPTH, fields)
 
 
 TASK_FORCE_PAGE = 5000
 
 
-def _all_task_forces_in(store: GraphStore, prefixes: list[str]) -> list[Node]:
+def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) -> list[Node]:
     """Every task force whose division code starts with one of ``prefixes``, page by page (one round
     trip unless there are more than ``TASK_FORCE_PAGE``)."""
     found: list[Node] = []
     while True:
-        page = store.list_nodes(["TaskForce"], prefixes, len(found), TASK_FORCE_PAGE)
+        page = store.list_nodes(["TaskForce"], prefixes, len(found), TASK_FORCE_PAGE, fields=fields)
         found += page
         if len(page) < TASK_FORCE_PAGE:
             return found
 
 
-def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]:
+@dataclass(frozen=True, slots=True)
+class GroupFields:
+    """The node properties each part of a :func:`task_forces_by_city` answer is read for, as
+    ``fields`` of :meth:`GraphStore.get_nodes` (None: all): what is needed to group is added."""
+
+    projects: Fields = None
+    cities: Fields = None
+    task_forces: Fields = None
+
+
+def _with(fields: Fields, *needed: str) -> Fields:
+    return None if fields is None else {*fields, *needed}
+
+
+def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields = GroupFields()) -> list[CityGroup]:
     """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
     that handle each project directly and those set up for problem projects in that city."""
-    projects = projects_of(store, developer_id)
+    projects = projects_of(store, developer_id, _with(fields.projects, "code"))
     if not projects:
         return []
     ids = [p.id for p in projects]
@@ -82,17 +97,18 @@ def task_forces_by_city(store: GraphStore, developer_id: str) -> list[CityGroup]
             place_of.setdefault(e.source, e.target)
         elif e.type == "HANDLES" and e.target in project_ids:
             handlers.setdefault(e.source, []).append(e)
-    place_nodes = store.get_nodes(list(place_of.values()))
+    place_nodes = store.get_nodes(list(place_of.values()), ("code",))
     groups: dict[str, CityGroup] = {}
     for p in projects:
         place = place_nodes.get(place_of.get(p.id, ""))
         code = city_code(place.code if place else p.code)
         groups.setdefault(code, CityGroup(city=None, city_code=code)).projects.append(p)
     prefixes = [code_prefix(c) for c in groups if c]
-    city_task_forces = _all_task_forces_in(store, prefixes) if prefixes else []
+    city_task_forces = _all_task_forces_in(store, prefixes, _with(fields.task_forces, "code", "labels")) if prefixes else []
     extra = {t.id: t for t in city_task_forces}
     wanted = [i for i in dict.fromkeys([*handlers, *[f"Place:{c}" for c in groups if c]]) if i not in extra]
-    extra.update(store.get_nodes(wanted))
+    both = None if fields.cities is None or fields.task_forces is None else {*fields.cities, *fields.task_forces}
+    extra.update(store.get_nodes(wanted, _with(both, "labels")))
     # each city's task forces, in the order read (by id): a look-up per prefix length, not a
     # startswith per city and task force (thousands of each at a million nodes)
     prefix_set, lengths = set(prefixes), sorted({len(p) for p in prefixes})

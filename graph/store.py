@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any, Literal, TypeVar
 
 from loupan.graph.audit import Change, Judgement
+from loupan.graph.cypher import Fields
 from loupan.graph.model import Edge, EdgeRow, Node, NodeRow
 
 Direction = Literal["out", "in", "both"]
@@ -110,20 +111,25 @@ class GraphStore(ABC):
             self._write_batch([self.dialect.bump_generation()])
 
     # -- reads -------------------------------------------------------------------------------
-    def get_nodes(self, ids: Sequence[str]) -> dict[str, Node]:
+    # The node reads take ``fields``: the properties to read besides ``id`` and ``type`` (None: all).
+    # A node read with fields has the others empty; it answers the question it was read for and is
+    # never to be cached or handed on as the whole node.
+    def get_nodes(self, ids: Sequence[str], fields: Fields = None) -> dict[str, Node]:
         if not ids:
             return {}
-        return {r["id"]: Node.from_record(r) for r in self.read(self.dialect.get_nodes(list(dict.fromkeys(ids))))}
+        query = self.dialect.get_nodes(list(dict.fromkeys(ids)), fields)
+        return {r["id"]: Node.from_record(r) for r in self.read(query)}
 
     def get_node(self, node_id: str) -> Node | None:
         return self.get_nodes([node_id]).get(node_id)
 
     def list_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None,
-                   skip: int = 0, limit: int = 100, date_from: str = "", date_to: str = "") -> list[Node]:
+                   skip: int = 0, limit: int = 100, date_from: str = "", date_to: str = "",
+                   fields: Fields = None) -> list[Node]:
         """Nodes in id order, of any of ``types``, inside any of the division ``code_prefixes``, and
         dated within [date_from, date_to] (ISO dates or prefixes) when those are given."""
         query = self.dialect.list_nodes(list(types or []), list(code_prefixes or []), skip, limit,
-                                        (date_from, date_to))
+                                        (date_from, date_to), fields)
         return [Node.from_record(r) for r in self.read(query)]
 
     def count_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None,
@@ -140,13 +146,20 @@ class GraphStore(ABC):
         query = self.dialect.edges_of(list(dict.fromkeys(ids)), list(types or []), direction)
         return sorted((Edge.from_record(r) for r in self.read(query)), key=lambda e: e.id)
 
-    def developer_projects(self, developer_id: str, depth: int) -> list[Node]:
+    def edges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None, direction: Direction = "both",
+                        fields: Fields = None) -> tuple[list[Edge], dict[str, Node]]:
+        """The edges of :meth:`edges_of`, and the nodes at their ends read with ``fields``: two round
+        trips here, one where a backend reads both in one statement."""
+        edges = self.edges_of(ids, types, direction)
+        return edges, self.get_nodes([end for e in edges for end in (e.source, e.target)], fields)
+
+    def developer_projects(self, developer_id: str, depth: int, fields: Fields = None) -> list[Node]:
         """The projects a developer and its subsidiaries (transitively, ``depth`` levels) develop, in
         the order of their DEVELOPS edges' ids, each once: one round trip."""
         if depth < 0:
             raise ValueError(f"depth must be at least 0, got {depth!r}")
         projects: dict[str, Node] = {}
-        for r in self.read(self.dialect.developer_projects(developer_id, depth)):
+        for r in self.read(self.dialect.developer_projects(developer_id, depth, fields)):
             if r["id"] not in projects:
                 projects[r["id"]] = Node.from_record(r)
         return list(projects.values())

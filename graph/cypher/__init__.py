@@ -5,15 +5,38 @@ write one into the text, it is first checked against the vocabulary in ``schema/
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
-from loupan.graph.model import node_labels, relationship_types
+from loupan.graph.model import NODE_PROPERTIES, node_labels, relationship_types
 
 Query = tuple[str, dict[str, Any]]
+# The node properties a read returns; None: all of them.
+Fields = Collection[str] | None
 
 # Cypher that both dialects read the same way; each dialect module re-exports it.
 NODE_RETURN = ("n.id AS id, n.type AS type, n.labels AS labels, n.name AS name, n.aliases AS aliases, "
                "n.key AS key, n.code AS code, n.level AS level, n.date AS date, n.attrs AS attrs")
+
+
+def node_columns(fields: Fields = None) -> list[str]:
+    """The properties a node read returns: all, or ``id``, ``type`` and ``fields``, in
+    ``NODE_PROPERTIES`` order."""
+    if fields is None:
+        return list(NODE_PROPERTIES)
+    unknown = set(fields) - set(NODE_PROPERTIES)
+    if unknown:
+        raise ValueError(f"unknown node properties {sorted(unknown)}; known: {', '.join(NODE_PROPERTIES)}")
+    return [p for p in NODE_PROPERTIES if p in ("id", "type") or p in fields]
+
+
+def node_return(fields: Fields = None) -> str:
+    """The columns of a node read (see :func:`node_columns`). Fewer columns are less for the server
+    to send and for the client to decode: the giant developer's 1,256 projects at 10k nodes took
+    33 ms with all ten, 20 ms with four (Neo4j)."""
+    if fields is None:
+        return NODE_RETURN
+    return ", ".join(f"n.{p} AS {p}" for p in node_columns(fields))
 
 
 def name_rows(after: str, limit: int) -> Query:

@@ -203,8 +203,8 @@ def bump_generation() -> Query:
 
 # -- reads -------------------------------------------------------------------------------------
 
-def get_nodes(ids: list[str]) -> Query:
-    return one_record((f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {NODE_RETURN}", {"ids": ids}))
+def get_nodes(ids: list[str], fields: common.Fields = None) -> Query:
+    return one_record((f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {common.node_return(fields)}", {"ids": ids}))
 
 
 def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
@@ -224,9 +224,9 @@ def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
 
 
 def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int,
-               dates: tuple[str, str] = ("", "")) -> Query:
+               dates: tuple[str, str] = ("", ""), fields: common.Fields = None) -> Query:
     where, params = _node_filter(types, code_prefixes, dates)
-    return one_record((f"MATCH (n:Entity) {where} RETURN {NODE_RETURN} ORDER BY n.id SKIP $skip LIMIT $limit",
+    return one_record((f"MATCH (n:Entity) {where} RETURN {common.node_return(fields)} ORDER BY n.id SKIP $skip LIMIT $limit",
                        {**params, "skip": skip, "limit": limit}))
 
 
@@ -236,8 +236,9 @@ def count_nodes(types: list[str] | None, code_prefixes: list[str] | None,
     return f"MATCH (n:Entity) {where} RETURN count(n) AS c", params
 
 
-def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
-    """Edges touching ``ids``: an index seek on ``Entity.id`` per id, then an expand."""
+def _edges_touching(types: list[str] | None, direction: str) -> str:
+    """Cypher binding ``e``, ``a`` and ``b`` (its start and end) once for every edge touching a node
+    of ``$ids``: an index seek on ``Entity.id`` per id, then an expand."""
     rel = "e"
     never = ""
     if types:
@@ -248,18 +249,33 @@ def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
             never = " AND false"
     pattern = {"out": f"(x:Entity)-[{rel}]->()", "in": f"(x:Entity)<-[{rel}]-()",
                "both": f"(x:Entity)-[{rel}]-()"}[direction]
-    return one_record((f"MATCH {pattern} USING INDEX SEEK x:Entity(id) WHERE x.id IN $ids{never} WITH DISTINCT e "
-                       f"WITH e, startNode(e) AS a, endNode(e) AS b RETURN {EDGE_RETURN} ORDER BY e.id",
-                       {"ids": ids}))
+    return (f"MATCH {pattern} USING INDEX SEEK x:Entity(id) WHERE x.id IN $ids{never} WITH DISTINCT e "
+            "WITH e, startNode(e) AS a, endNode(e) AS b")
 
 
-def developer_projects(developer_id: str, depth: int) -> Query:
+def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
+    """Edges touching ``ids``, in id order."""
+    return one_record((f"{_edges_touching(types, direction)} RETURN {EDGE_RETURN} ORDER BY e.id", {"ids": ids}))
+
+
+def edges_with_ends(ids: list[str], types: list[str] | None, direction: str, fields: common.Fields = None) -> Query:
+    """One record: ``edges`` as :func:`edges_of` returns them, and ``nodes``, the nodes at their ends
+    (``fields`` as for :func:`get_nodes`; a node at the start of one edge and the end of another comes
+    twice)."""
+    edge_map = ", ".join(f"{c}: {c}" for c in ("id", "type", "source", "target", "attrs", "sources"))
+    node_map = "{" + ", ".join(f"{p}: n.{p}" for p in common.node_columns(fields)) + "}"
+    return (f"{_edges_touching(types, direction)} WITH e, a, b, {EDGE_RETURN} ORDER BY e.id "
+            f"WITH collect({{{edge_map}}}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends "
+            f"RETURN edges, [n IN ends | {node_map}] AS nodes", {"ids": ids})
+
+
+def developer_projects(developer_id: str, depth: int, fields: common.Fields = None) -> Query:
     """The projects a developer and its subsidiaries (``depth`` levels of SUBSIDIARY_OF) develop, one
     row per DEVELOPS edge (``edge`` is its id), in edge-id order."""
     hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
     return one_record((f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
                        f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
-                       f"MATCH (f)-[e:DEVELOPS]->(n:Entity) RETURN e.id AS edge, {NODE_RETURN} ORDER BY e.id",
+                       f"MATCH (f)-[e:DEVELOPS]->(n:Entity) RETURN e.id AS edge, {common.node_return(fields)} ORDER BY e.id",
                        {"id": developer_id}))
 
 

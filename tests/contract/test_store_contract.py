@@ -231,3 +231,74 @@ def test_task_forces_by_city_lists_every_city_task_force_across_pages(
     links = {link.task_force.id: link.via for link in group.task_forces}
     assert links == {"TaskForce:t3": "project", **{f"TaskForce:t{i}": "city" for i in (0, 1, 2, 4, 5, 6)}}
     assert all(link.task_force.name for link in group.task_forces)
+
+
+def test_node_reads_return_the_fields_asked_besides_id_and_type(loaded: GraphStore) -> None:
+    full = loaded.get_node("Person:张三@410100")
+    assert full is not None
+    [(official_id, official)] = loaded.get_nodes(["Person:张三@410100"], ["name"]).items()
+    assert (official_id, official.id, official.type, official.name) == (full.id, full.id, "Official", "张三")
+    assert (official.labels, official.code, official.attrs) == ([], "", {})  # not read
+    [place] = loaded.list_nodes(["Place"], ["410102"], fields=("code", "level"))
+    assert (place.id, place.code, place.level, place.name) == ("Place:410102", "410102", "district", "")
+    [project] = loaded.developer_projects("Developer:恒大", 2, fields=())
+    assert (project.id, project.type, project.name, project.code) == ("Project:410100:恒大城", "Project", "", "")
+    assert loaded.get_nodes(["Person:张三@410100"], None)["Person:张三@410100"] == full
+    with pytest.raises(ValueError, match="unknown node properties"):
+        loaded.get_nodes(["Place:410102"], ["name", "n.attrs"])
+
+
+@pytest.mark.parametrize("fields", [None, ("name",)])
+def test_edges_with_ends_reads_the_edges_of_edges_of_and_their_ends(loaded: GraphStore,
+                                                                    fields: tuple[str, ...] | None) -> None:
+    ids = ["Project:410100:恒大城", "Place:410100"]
+    for types in ([], ["HANDLES", "PART_OF"], ["MENTIONS"]):
+        expected = loaded.edges_of(ids, types, "both")
+        ends = {x for e in expected for x in (e.source, e.target)}
+        before = loaded.round_trips
+        edges, nodes = loaded.edges_with_ends(ids, types, "both", fields)
+        assert loaded.round_trips - before == (1 if loaded.name == "neo4j" else 2 if expected else 1)
+        assert edges == expected
+        assert set(nodes) == ends
+        assert all(nodes[i].name == loaded.get_nodes([i])[i].name for i in ends)
+        assert all(n.attrs == {} for n in nodes.values()) or fields is None
+    assert loaded.edges_with_ends([], None, "both") == ([], {})
+    assert loaded.edges_with_ends(["Developer:恒大"], ["DEVELOPS"], "in") == ([], {})
+
+
+def test_task_forces_by_city_reads_only_the_fields_asked_and_groups_alike(store: GraphStore) -> None:
+    nodes = [NodeRow("Developer:d", "Developer", "某地产", key="d"),
+             NodeRow("Project:p", "Project", "某苑", key="p", code="410102", level="x", attrs={"a": 1}),
+             NodeRow("Project:q", "Project", "某园", key="q", code="410203"),  # no place: grouped by its own code
+             NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture"),
+             NodeRow("Place:410102", "Place", "中原区", code="410102", level="district"),
+             NodeRow("Place:410200", "Place", "开封市", code="410200", level="prefecture"),
+             # handles the project and is one of the city's task forces: "project" either way
+             NodeRow("TaskForce:t", "TaskForce", "中原专班", key="t", code="410102"),
+             NodeRow("TaskForce:u", "TaskForce", "郑州专班", key="u", code="410100"),
+             # an agency handling a project is not a task force
+             NodeRow("Agency:a", "Agency", "住建局", key="a", code="410100")]
+    edges = [EdgeRow("DEVELOPS", "Developer:d", "Project:p"), EdgeRow("DEVELOPS", "Developer:d", "Project:q"),
+             EdgeRow("LOCATED_IN", "Project:p", "Place:410102"),
+             EdgeRow("HANDLES", "TaskForce:t", "Project:p"), EdgeRow("HANDLES", "Agency:a", "Project:p")]
+    store.upsert(nodes, edges)
+
+    def shape(groups: list[queries.CityGroup]) -> list[tuple[object, ...]]:
+        return [(g.city_code, g.city.id if g.city else None, g.city.name if g.city else None,
+                 [p.name for p in g.projects], [(t.task_force.id, t.task_force.name, t.via) for t in g.task_forces])
+                for g in groups]
+
+    full = queries.task_forces_by_city(store, "Developer:d")
+    assert shape(full) == [
+        ("410100", "Place:410100", "郑州市", ["某苑"], [("TaskForce:t", "中原专班", "project"),
+                                                    ("TaskForce:u", "郑州专班", "city")]),
+        ("410200", "Place:410200", "开封市", ["某园"], []),
+    ]
+    named = queries.task_forces_by_city(store, "Developer:d", queries.GroupFields(
+        projects={"name"}, cities={"name"}, task_forces={"name"}))
+    assert shape(named) == shape(full)
+    assert all(p.attrs == {} and p.level == "" for g in named for p in g.projects)
+    bare = queries.task_forces_by_city(store, "Developer:d", queries.GroupFields((), (), ()))
+    assert [[(t.task_force.id, t.via) for t in g.task_forces] for g in bare] == \
+        [[(t.task_force.id, t.via) for t in g.task_forces] for g in full]
+    assert all(p.name == "" for g in bare for p in g.projects)

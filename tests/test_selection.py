@@ -1,0 +1,140 @@
+"""Reading only the node properties a GraphQL selection asks for (``loupan.api.types.node_fields``)
+answers exactly as reading whole nodes does.
+
+Every query runs twice over HTTP against the app on the bundled sample (each store): with the
+projection off (every field unknown, so whole nodes are read) and on; the responses must be
+byte-identical. The store's reads are recorded, so each query also shows whether the projection was
+taken (more reads that name some node properties but not all)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from loupan.api import types
+from loupan.api.app import create_app
+from loupan.cli import sample_dir
+from loupan.config import Settings
+from loupan.graph.model import NODE_PROPERTIES
+from loupan.graph.store import GraphStore
+from loupan.ingest.pipeline import Ingestor
+
+from .server import running
+
+ENTITY = "id type labels name aliases code level date"
+
+
+@pytest.fixture(scope="module")
+def served(module_store: GraphStore) -> Iterator[tuple[str, GraphStore]]:
+    summary = Ingestor(module_store).ingest_paths([sample_dir() / "records", sample_dir() / "news"])
+    assert summary.errors == []
+    with running(create_app(Settings(), module_store)) as url:
+        yield url, module_store
+
+
+@pytest.fixture
+def reads(served: tuple[str, GraphStore], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of every read the store runs."""
+    store = served[1]
+    seen: list[str] = []
+    original = store.read
+
+    def read(query: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        seen.append(query[0])
+        return original(query)
+
+    monkeypatch.setattr(store, "read", read)
+    return seen
+
+
+def projected(texts: list[str]) -> int:
+    """How many node reads among ``texts`` returned some node properties but not all of them (the
+    search index's pages of names, which never read the rest, aside)."""
+    def node_read(t: str) -> bool:
+        return ("n.id AS id" in t or "id: n.id" in t) and "n.id > $after" not in t
+
+    def whole(t: str) -> bool:
+        return all(f"n.{p} AS {p}" in t or f"{p}: n.{p}" in t for p in NODE_PROPERTIES)
+
+    return sum(node_read(t) and not whole(t) for t in texts)
+
+
+# (query, variables, whether some node read must be projected)
+QUERIES: list[tuple[str, dict[str, Any], bool]] = [
+    ('{ developer(name: "恒大") { projects { id name code } } }', {}, True),
+    (f'{{ developer(name: "恒大") {{ projects {{ {ENTITY} __typename }} }} }}', {}, True),
+    ('{ developer(name: "恒大") { projects { n: name name c: code } } }', {}, True),
+    ('{ developer(name: "恒大") { projects { id attrs } } }', {}, True),  # attrs asked for: read
+    # fields resolved from the node's id: place, sources, relations, neighbors
+    ('{ developer(name: "恒大") { projects { name place { name code } sources(first: 2) { quote } } } }', {}, True),
+    ('{ developer(name: "恒大") { projects { id relations(first: 3) { type source { name } target { id } } '
+     'neighbors(first: 3) { name } } } }', {}, True),
+    # fragments, inline fragments, the interface
+    ("""{ developer(name: "恒大") { projects { ...F ... on Entity { level } ... on EntityInterface { date } } } }
+        fragment F on Entity { id name ... on EntityInterface { aliases } }""", {}, True),
+    # directives are not evaluated: the skipped field is read, the answer is the same
+    ("""query($no: Boolean!) { developer(name: "恒大") { projects { id labels @include(if: $no) } } }""",
+     {"no": False}, True),
+    ('{ developer(name: "恒大") { taskForcesByCity { cityCode city { name code } projects { name } '
+     'taskForces { via taskForce { id name } relations { type } } } } }', {}, True),
+    ('{ developer(name: "恒大") { taskForcesByCity { city { id } projects { id } taskForces { via '
+     'taskForce { id } } } } }', {}, True),
+    (f'{{ developer(name: "恒大") {{ taskForcesByCity {{ city {{ {ENTITY} attrs }} projects {{ {ENTITY} attrs }} '
+     f'taskForces {{ via taskForce {{ {ENTITY} attrs }} }} }} }} }}', {}, True),  # all but key
+    ('query($id: ID!) { neighbors(id: $id) { truncated nodes { id name type } relations { id type '
+     'source { id name } target { name } } } }', {"id": "Developer:恒大"}, True),
+    ('query($id: ID!) { neighbors(id: $id, depth: 2) { nodes { name code } relations { type } } }',
+     {"id": "Place:410100"}, True),
+    ('query($id: ID!) { neighbors(id: $id, types: ["MENTIONS"]) { nodes { name } relations { type } } }',
+     {"id": "Developer:恒大"}, True),
+    ('query($id: ID!) { neighbors(id: $id) { nodes { id attrs } } }', {"id": "Developer:恒大"}, True),
+    ('query($id: ID!) { neighbors(id: $id) { nodes { name } } }', {"id": "no such id"}, True),
+]
+
+
+@pytest.mark.parametrize(("query", "variables", "taken"), QUERIES, ids=[f"q{i}" for i in range(len(QUERIES))])
+def test_projected_reads_answer_as_whole_nodes_do(served: tuple[str, GraphStore], reads: list[str],
+                                                  monkeypatch: pytest.MonkeyPatch, query: str,
+                                                  variables: dict[str, Any], taken: bool) -> None:
+    with httpx.Client(base_url=served[0], timeout=60) as client:
+        def post() -> bytes:
+            response = client.post("/graphql", json={"query": query, "variables": variables})
+            assert response.status_code == 200, response.text
+            assert "errors" not in response.json(), response.text
+            return response.content
+
+        with monkeypatch.context() as off:
+            off.setattr(types, "PROPERTY_FIELDS", frozenset())
+            off.setattr(types, "ID_ONLY_FIELDS", frozenset())
+            whole = post()
+        internal = projected(reads)  # the flagship reads its projects' places for their codes alone
+        reads.clear()
+        assert post() == whole
+    assert (projected(reads) > internal) == taken, reads
+
+
+def test_neighbourhood_leaves_reports_out_unless_asked(served: tuple[str, GraphStore]) -> None:
+    query = 'query($t: [String!]) { neighbors(id: "Developer:恒大", types: $t) { nodes { type } relations { type } } }'
+    with httpx.Client(base_url=served[0], timeout=60) as client:
+        plain = client.post("/graphql", json={"query": query, "variables": {"t": None}}).json()["data"]["neighbors"]
+        mentions = client.post("/graphql", json={"query": query, "variables": {"t": ["MENTIONS"]}}).json()
+    assert plain["relations"] and "MENTIONS" not in {r["type"] for r in plain["relations"]}
+    assert "Report" not in {n["type"] for n in plain["nodes"]}
+    hood = mentions["data"]["neighbors"]
+    assert {r["type"] for r in hood["relations"]} == {"MENTIONS"}
+    assert {n["type"] for n in hood["nodes"]} == {"Report", "Developer"}
+
+
+def test_a_field_not_known_to_read_only_the_id_reads_whole_nodes(served: tuple[str, GraphStore], reads: list[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    query = '{ developer(name: "恒大") { projects { name place { name } } } }'
+    with httpx.Client(base_url=served[0], timeout=60) as client:
+        client.post("/graphql", json={"query": query})
+        assert projected(reads)
+        reads.clear()
+        monkeypatch.setattr(types, "ID_ONLY_FIELDS", types.ID_ONLY_FIELDS - {"place"})  # as a new field would be
+        client.post("/graphql", json={"query": query})
+    assert reads and not projected(reads)
