@@ -89,7 +89,9 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
         return []
     ids = [p.id for p in projects]
     project_ids = set(ids)
-    touching = store.edges_of(ids, ["LOCATED_IN", "HANDLES"], "both")
+    # the projects' places (for their codes) and the task forces handling them, with the edges
+    touching, ends = store.edges_with_ends(ids, ["LOCATED_IN", "HANDLES"], "both",
+                                           _with(fields.task_forces, "code", "labels"))
     place_of: dict[str, str] = {}
     handlers: dict[str, list[Edge]] = {}
     for e in touching:
@@ -97,18 +99,16 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
             place_of.setdefault(e.source, e.target)
         elif e.type == "HANDLES" and e.target in project_ids:
             handlers.setdefault(e.source, []).append(e)
-    place_nodes = store.get_nodes(list(place_of.values()), ("code",))
     groups: dict[str, CityGroup] = {}
     for p in projects:
-        place = place_nodes.get(place_of.get(p.id, ""))
+        place = ends.get(place_of.get(p.id, ""))
         code = city_code(place.code if place else p.code)
         groups.setdefault(code, CityGroup(city=None, city_code=code)).projects.append(p)
     prefixes = [code_prefix(c) for c in groups if c]
     city_task_forces = _all_task_forces_in(store, prefixes, _with(fields.task_forces, "code", "labels")) if prefixes else []
-    extra = {t.id: t for t in city_task_forces}
-    wanted = [i for i in dict.fromkeys([*handlers, *[f"Place:{c}" for c in groups if c]]) if i not in extra]
-    both = None if fields.cities is None or fields.task_forces is None else {*fields.cities, *fields.task_forces}
-    extra.update(store.get_nodes(wanted, _with(both, "labels")))
+    extra = {i: ends[i] for i in handlers if i in ends}
+    extra.update((t.id, t) for t in city_task_forces)
+    cities = store.get_nodes([f"Place:{c}" for c in groups if c], fields.cities)
     # each city's task forces, in the order read (by id): a look-up per prefix length, not a
     # startswith per city and task force (thousands of each at a million nodes)
     prefix_set, lengths = set(prefixes), sorted({len(p) for p in prefixes})
@@ -118,7 +118,7 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
             if local.code[:n] in prefix_set:
                 in_city.setdefault(local.code[:n], []).append(local)
     for code, group in groups.items():
-        group.city = extra.get(f"Place:{code}")
+        group.city = cities.get(f"Place:{code}")
         group_ids = {p.id for p in group.projects}
         seen: set[str] = set()
         for tf_id, edges in handlers.items():
