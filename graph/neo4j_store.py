@@ -4,10 +4,15 @@
 reads to followers and writes to the leader, with no other change. Writes run as managed
 transactions (retried on transient errors: leader switch, deadlock); reads and writes share the
 driver's bookmark manager, so a read after a write sees it even on another cluster member.
+
+Reads are single statements run as auto-commit transactions, retried here on the errors the driver
+calls retryable (a managed transaction costs a second round trip for its COMMIT: about 1 ms of a
+3.7 ms one-node read on a local server, 30% of a small query's time).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -24,6 +29,8 @@ from loupan.graph.store import DEFAULT_BATCH_SIZE, Direction, GraphStore, Query
 T = TypeVar("T")
 
 INDEX_WAIT_SECONDS = 300
+READ_ATTEMPTS = 5
+READ_RETRY_DELAY = 0.2  # seconds before the second attempt; doubled before each one after
 SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 URI_HELP = ("use bolt://host:7687 for one server, neo4j://host:7687 for a cluster, "
             "neo4j+s://<id>.databases.neo4j.io for Aura")
@@ -37,6 +44,20 @@ def _public_uri(uri: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return parts._replace(netloc=netloc).geturl()
+
+
+def retried(read: Callable[[], T], attempts: int = READ_ATTEMPTS, delay: float = READ_RETRY_DELAY) -> T:
+    """``read()``, tried again (up to ``attempts`` in all, waiting ``delay`` seconds, then twice as
+    long each time) while it fails with an error the driver calls retryable: a cluster member gone,
+    a leader switch, a transient server error. Only for reads, which may run twice."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return read()
+        except (nex.Neo4jError, nex.DriverError) as e:
+            if attempt == attempts or not e.is_retryable():
+                raise
+            time.sleep(delay * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
 
 
 class Neo4jStore(GraphStore):
@@ -111,14 +132,14 @@ class Neo4jStore(GraphStore):
     # -- primitives --------------------------------------------------------------------------
     def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         def run() -> list[dict[str, Any]]:
-            records, _, _ = self._driver.execute_query(
-                neo4j.Query(query), params, routing_=neo4j.RoutingControl.READ, database_=self.database,
-            )
+            with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                      bookmark_manager=self._bookmarks) as session:
+                records = list(session.run(neo4j.Query(query), params))
             if len(records) == 1 and records[0].keys() == [dialect.ROWS]:
                 return list(records[0][0])  # dialect.one_record: all rows in one record
             return [dict(r) for r in records]
 
-        return self._call(run)
+        return self._call(lambda: retried(run))
 
     def edges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None, direction: Direction = "both",
                         fields: Fields = None) -> tuple[list[Edge], dict[str, Node]]:

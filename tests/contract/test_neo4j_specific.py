@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from neo4j import exceptions as nex
 
-from loupan.errors import ConfigError, StoreUnavailable
+from loupan.errors import ConfigError, StoreError, StoreUnavailable
 from loupan.graph.cypher import neo4j as dialect
 from loupan.graph.model import EdgeRow, NodeRow, Source, node_labels, relationship_types
-from loupan.graph.neo4j_store import Neo4jStore
+from loupan.graph.neo4j_store import Neo4jStore, retried
 
 from ..neo4j_fixture import new_neo4j_store
 
@@ -102,6 +103,31 @@ def test_a_bad_uri_is_a_config_error(uri: str) -> None:
         Neo4jStore(uri, "neo4j", "secret-pw")
 
 
+def test_reads_are_retried_on_retryable_errors_only() -> None:
+    calls: list[str] = []
+
+    def flaky() -> str:
+        calls.append("try")
+        if len(calls) < 3:
+            raise nex.SessionExpired("the cluster member went away")
+        return "rows"
+
+    assert retried(flaky, attempts=5, delay=0) == "rows" and len(calls) == 3
+    calls.clear()
+    with pytest.raises(nex.SessionExpired):
+        retried(flaky, attempts=2, delay=0)
+    assert len(calls) == 2
+
+    def misconfigured() -> str:
+        calls.append("try")
+        raise nex.ConfigurationError("not retryable")
+
+    calls.clear()
+    with pytest.raises(nex.ConfigurationError):
+        retried(misconfigured, attempts=5, delay=0)
+    assert calls == ["try"]
+
+
 # -- against a server ------------------------------------------------------------------------
 
 server = pytest.mark.neo4j
@@ -146,6 +172,8 @@ SCANS = {"AllNodesScan", "NodeByLabelScan", "DirectedAllRelationshipsScan", "Und
     ("edges_of out", dialect.edges_of(["dev1"], None, "out"), "NodeUniqueIndexSeek"),
     ("edges_of in", dialect.edges_of(["prj1"], None, "in"), "NodeUniqueIndexSeek"),
     ("edges_of both typed", dialect.edges_of(["dev1", "prj1"], ["DEVELOPS"], "both"), "NodeUniqueIndexSeek"),
+    ("edges_with_ends", dialect.edges_with_ends(["dev1", "prj1"], ["DEVELOPS"], "both", ["name"]),
+     "NodeUniqueIndexSeek"),
     ("get_edges", dialect.get_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
     ("delete_edges", dialect.delete_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
     ("shortest_paths", dialect.shortest_paths("dev1", "prj7", 4, 10), "NodeUniqueIndexSeek"),
@@ -157,6 +185,27 @@ def test_lookups_seek_an_index(neo: Neo4jStore, name: str, query: tuple[str, dic
     ops = _operators(neo.explain(query))
     assert seek in ops, (name, ops)
     assert not ops & SCANS, (name, ops)
+
+
+@server
+def test_a_read_that_meets_a_retryable_error_is_run_again(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    neo.upsert(*_small_graph(3))
+    monkeypatch.setattr("loupan.graph.neo4j_store.READ_RETRY_DELAY", 0)
+    real_session = neo._driver.session
+    opened: list[str] = []
+
+    def session(**kw: Any) -> Any:
+        opened.append(kw.get("default_access_mode", ""))
+        if len(opened) == 1:
+            raise nex.ServiceUnavailable("leader switch")
+        return real_session(**kw)
+
+    monkeypatch.setattr(neo._driver, "session", session)
+    assert neo.get_node("dev1") is not None
+    assert opened == ["READ", "READ"]
+    with pytest.raises(StoreError, match="SyntaxError"):  # a bad statement is not tried again
+        neo.read(("MATCH (n RETURN n", {}))
+    assert len(opened) == 3
 
 
 @server
