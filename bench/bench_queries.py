@@ -188,11 +188,11 @@ class RawNeo4j:
         self.driver = neo4j.GraphDatabase.driver(info["uri"], auth=(info["user"], info["password"]))
 
     def run(self, queries: list[Query]) -> int:
+        # auto-commit, as Neo4jStore reads (a managed transaction would add a round trip for COMMIT)
         n = 0
-        for text, params in queries:
-            records, _, _ = self.driver.execute_query(self._neo4j.Query(text), params,  # type: ignore[arg-type]
-                                                      routing_=self._neo4j.RoutingControl.READ)
-            n += len(records)
+        with self.driver.session(default_access_mode=self._neo4j.READ_ACCESS) as session:
+            for text, params in queries:
+                n += len(list(session.run(self._neo4j.Query(text), params)))  # type: ignore[arg-type]
         return n
 
     def close(self) -> None:
