@@ -29,9 +29,11 @@ from typing import Any
 
 from graphql import (
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLString,
     TypeNameMetaFieldDef,
     is_leaf_type,
 )
@@ -45,10 +47,14 @@ _SKIP_INCLUDE = frozenset({"skip", "include"})
 # has the same list); a value of any other type is checked the way graphql-core checks it.
 _PLAIN = frozenset({type(None), bool, int, float, str, list, tuple, dict})
 
+# Leaf types whose output coercion returns a ``str`` value unchanged: a ``str`` is answered as is.
+_STR_AS_IS = (GraphQLString, GraphQLID)
+
 # A field of a plan: response name, attribute to read (None: __typename), whether the type is
-# non-null, the leaf type's output coercion (a scalar or enum), the field's type without its non-null
-# (lists), and for an object or a list of objects the object type and its plan.
-_Step = tuple[str, str | None, bool, Callable[[Any], Any] | None, "GraphQLList[Any] | None",
+# non-null, the leaf type's output coercion (a scalar or enum), whether that coercion returns a str
+# unchanged, the field's type without its non-null (lists), and for an object or a list of objects
+# the object type and its plan.
+_Step = tuple[str, str | None, bool, Callable[[Any], Any] | None, bool, "GraphQLList[Any] | None",
               "tuple[GraphQLObjectType, tuple[_Step, ...]] | None"]
 
 
@@ -109,7 +115,7 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
             if field is None:
                 return None
             if field is TypeNameMetaFieldDef:
-                steps.append((response_name, None, True, None, None, None))
+                steps.append((response_name, None, True, None, False, None, None))
                 continue
             attr = _plain_attribute(field)
             if attr is None:
@@ -125,15 +131,16 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
                 base = base.of_type
             if is_leaf_type(base):
                 if isinstance(inner, GraphQLList):
-                    steps.append((response_name, attr, non_null, None, inner, None))
+                    steps.append((response_name, attr, non_null, None, False, inner, None))
                 else:
-                    steps.append((response_name, attr, non_null, inner.coerce_output_value, None, None))
+                    steps.append((response_name, attr, non_null, inner.coerce_output_value,
+                                  any(inner is t for t in _STR_AS_IS), None, None))
             elif isinstance(named, GraphQLObjectType):  # an object, or a list of objects
                 collected = self.collect_subfields(named, field_details_list)
                 plan = None if collected.new_defer_usages else self._plan_of(named, collected.grouped_field_set)
                 if plan is None:
                     return None
-                steps.append((response_name, attr, non_null, None,
+                steps.append((response_name, attr, non_null, None, False,
                               inner if isinstance(inner, GraphQLList) else None, (named, plan)))
             else:  # an interface, a union, a list of lists of objects
                 return None
@@ -196,11 +203,14 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         plain = _PLAIN
         result: dict[str, Any] = {}
-        for response_name, attr, non_null, coerce, list_type, sub in plan:
+        for response_name, attr, non_null, coerce, str_as_is, list_type, sub in plan:
             if attr is None:
                 result[response_name] = parent_type.name
                 continue
             value = getattr(source, attr)
+            if str_as_is and value.__class__ is str:
+                result[response_name] = value
+                continue
             if value.__class__ not in plain and (is_awaitable(value) or isinstance(value, Exception)):
                 raise _Fallback
             if value is None or value is Undefined:

@@ -387,6 +387,7 @@ def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name:
     total = stats.total_tt  # type: ignore[attr-defined]
     text = io.StringIO()
     pstats.Stats(prof, stream=text).sort_stats("cumulative").print_stats(35)
+    pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(25)
     path = HERE / "results" / f"profile-{store_name}-{anchors.scale}-{name}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.getvalue().replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>")
