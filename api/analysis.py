@@ -96,7 +96,7 @@ async def neighbourhood(info: Info, node_id: str, depth: int, types: list[str] |
     kept = {i: nodes[i] for i in seen if i in nodes}
     if fields is None:  # nodes read in part are never primed: another field could want the rest
         info.context.prime(list(kept.values()))
-    return Neighbourhood(nodes=[Entity(node=n) for n in kept.values()],
+    return Neighbourhood(nodes=[Entity.of(n) for n in kept.values()],
                          relations=[Relation(edge=e) for e in edges.values()
                                     if e.source in kept and e.target in kept], truncated=truncated)
 
@@ -136,7 +136,7 @@ async def timeline(info: Info, entity_id: str | None, place_code: str | None, st
             continue
         seen.add(key)
         out.append(TimelineItem(
-            date=item.date, kind=item.kind, entity=Entity(node=item.node) if item.node else None,
+            date=item.date, kind=item.kind, entity=Entity.of(item.node) if item.node else None,
             relation=Relation(edge=item.edge) if item.edge else None,
             sources=[Source(row=s) for s in (item.edge.sources if item.edge else [])][:5],
         ))
@@ -159,6 +159,6 @@ async def adoptions(info: Info, policy_id: str) -> list[Adoption]:
         dates = sorted(d for d in (reports[s.report].date for s in e.sources if s.report in reports) if d)
         date = str(e.attrs.get("date") or "") or (dates[0] if dates else "")
         city = cities.get(f"Place:{city_code(adopter.code)}") if adopter.code else None
-        out.append(Adoption(adopter=Entity(node=adopter), city=Entity(node=city) if city else None,
+        out.append(Adoption(adopter=Entity.of(adopter), city=Entity.of(city) if city else None,
                             date=date or None, relation=Relation(edge=e)))
     return sorted(out, key=lambda a: (a.date or "9999", a.adopter.node.name))

@@ -81,7 +81,7 @@ class ResolutionQuery:
         items = await info.context.run(review_queue, store, type, _page(first))
         nodes = await info.context.run(store.get_nodes, [x for i in items for x in (i.a, i.b)])
         info.context.prime(list(nodes.values()))
-        return [Candidate(a=Entity(node=nodes[i.a]), b=Entity(node=nodes[i.b]), score=i.score,
+        return [Candidate(a=Entity.of(nodes[i.a]), b=Entity.of(nodes[i.b]), score=i.score,
                           features=i.features, judgement_id=strawberry.ID(i.judgement.id))
                 for i in items if i.a in nodes and i.b in nodes]
 
@@ -98,7 +98,7 @@ class ResolutionQuery:
 
 async def _result(info: Info, change: Change, entity_id: str | None) -> ResolutionResult:
     node = await info.context.run(info.context.store.get_node, entity_id) if entity_id else None
-    return ResolutionResult(change=ChangeType.of(change), entity=Entity(node=node) if node else None)
+    return ResolutionResult(change=ChangeType.of(change), entity=Entity.of(node) if node else None)
 
 
 @strawberry.type

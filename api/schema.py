@@ -64,20 +64,20 @@ class Query(ResolutionQuery):
         index = await info.context.run(info.context.index.get)
         hits = index.search(query, types, _check_first(first))
         nodes = await info.context.nodes_of([hit.id for hit in hits])  # one batch, not one per hit
-        return [SearchHit(entity=Entity(node=node), score=hit.score, matched=hit.matched)
+        return [SearchHit(entity=Entity.of(node), score=hit.score, matched=hit.matched)
                 for hit, node in zip(hits, nodes, strict=True) if node]
 
     @strawberry.field(description="One entity by id.")
     async def entity(self, info: Info, id: strawberry.ID) -> Entity | None:
         node = await info.context.node(str(id))
-        return Entity(node=node) if node else None
+        return Entity.of(node) if node else None
 
     @strawberry.field(description="Any node by id; a Developer resolves to the Developer type.")
     async def node(self, info: Info, id: strawberry.ID) -> EntityInterface | None:
         node = await info.context.node(str(id))
         if node is None:
             return None
-        return Developer(node=node) if "Developer" in node.labels else Entity(node=node)
+        return Developer.of(node) if "Developer" in node.labels else Entity.of(node)
 
     @strawberry.field(description="Everything within `depth` (≤ 3) relationships of an entity.")
     async def neighbors(self, info: Info, id: strawberry.ID, depth: int = 1,
@@ -115,7 +115,7 @@ class Query(ResolutionQuery):
             node = await info.context.node(hits[0].id) if hits else None
         if node is None or "Developer" not in node.labels:
             return None
-        return Developer(node=node)
+        return Developer.of(node)
 
     @strawberry.field(description="Entities, paginated, filtered by types, by division (`placeCode`: everything "
                                   "inside it), by date range (`dateFrom`/`dateTo`: ISO dates or prefixes) and by "
@@ -144,7 +144,7 @@ class Query(ResolutionQuery):
             nodes = await info.context.run(store.list_nodes, types, prefixes, offset, first,
                                            date_from or "", date_to or "")
         info.context.prime(nodes)
-        edges = [EntityEdge(cursor=encode_cursor(offset + i), node=Entity(node=n)) for i, n in enumerate(nodes)]
+        edges = [EntityEdge(cursor=encode_cursor(offset + i), node=Entity.of(n)) for i, n in enumerate(nodes)]
         return EntityConnection(total_count=total, edges=edges, page_info=PageInfo(
             has_next_page=offset + len(nodes) < total, end_cursor=edges[-1].cursor if edges else None))
 
@@ -166,7 +166,7 @@ class Query(ResolutionQuery):
         out = []
         for edges, order in zip(found, orders, strict=True):
             nodes = [by_id.get(i) for i in order]
-            out.append(Path(length=len(edges), nodes=[Entity(node=n) for n in nodes if n],
+            out.append(Path(length=len(edges), nodes=[Entity.of(n) for n in nodes if n],
                             relations=[Relation(edge=e) for e in edges]))
         return out
 
@@ -202,7 +202,7 @@ class Mutation(ResolutionMutation):
                                               published=published_at, outlet=outlet)
         nodes, relations = await info.context.run(info.context.store.counts)
         node = await info.context.run(info.context.store.get_node, report_id)
-        return IngestResult(report=Entity(node=node) if node else None, records=0, errors=[], nodes=nodes,
+        return IngestResult(report=Entity.of(node) if node else None, records=0, errors=[], nodes=nodes,
                             relations=relations)
 
     @strawberry.mutation(description="Add structured project records (a JSON list of objects with name, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from enum import Enum
-from typing import Annotated, cast
+from typing import Annotated, Self, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -81,10 +81,10 @@ def _page(first: int) -> int:
 
 @strawberry.interface(description="Any node of the graph.")
 class EntityInterface:
-    """Made from a node alone (``Entity(node=n)``). The scalar fields are plain attributes, copied from
-    the node by ``__post_init__`` (their defaults are never seen): strawberry answers a field without a
-    resolver with one ``getattr``, where a resolver method costs a call through its argument and
-    extension machinery for every field of every object in a list."""
+    """Made from a node alone: ``Entity.of(n)`` (or ``Entity.of(n)``, slower). The scalar fields are
+    plain attributes, copied from the node (their defaults are never seen): strawberry answers a field
+    without a resolver with one ``getattr``, where a resolver method costs a call through its argument
+    and extension machinery for every field of every object in a list."""
 
     node: strawberry.Private[Node]
     id: strawberry.ID = strawberry.field(default=None)
@@ -99,10 +99,21 @@ class EntityInterface:
     date: str | None = strawberry.field(default=None)
 
     def __post_init__(self) -> None:
-        node = self.node
+        self._copy(self.node)
+
+    def _copy(self, node: Node) -> None:
         self.id = strawberry.ID(node.id)
         self.type, self.labels, self.name, self.aliases = node.type, node.labels, node.name, node.aliases
         self.code, self.level, self.date = node.code or None, node.level or None, node.date or None
+
+    @classmethod
+    def of(cls, node: Node) -> Self:
+        """``cls(node=node)`` without the dataclass ``__init__`` (which sets every field to its
+        default before ``__post_init__`` sets it again): 1.7 -> 0.7 us, 10,000 times in a big answer."""
+        entity = cls.__new__(cls)
+        entity.node = node
+        entity._copy(node)
+        return entity
 
     @strawberry.field
     def attrs(self) -> JSON:
@@ -113,7 +124,7 @@ class EntityInterface:
         rel = "PART_OF" if self.node.type == "Place" else "LOCATED_IN"
         edges = await info.context.edges_of(self.node.id, [rel], "out")
         target = await info.context.node(edges[0].target) if edges else None
-        return Entity(node=target) if target else None
+        return Entity.of(target) if target else None
 
     @strawberry.field(description="The reports that mention this entity, with the quote or field of each mention.")
     async def sources(self, info: Info, first: int = 20) -> list[Source]:
@@ -137,12 +148,9 @@ class EntityInterface:
         edges = await info.context.edges_of(self.node.id, types or [], direction.value)
         if not types:
             edges = [e for e in edges if e.type != "MENTIONS"]
-        out = []
-        for e in edges[: _page(first)]:
-            other = await info.context.node(e.target if e.source == self.node.id else e.source)
-            if other:
-                out.append(Entity(node=other))
-        return out
+        others = await info.context.nodes_of([e.target if e.source == self.node.id else e.source
+                                              for e in edges[: _page(first)]])
+        return [Entity.of(n) for n in others if n]
 
 
 @strawberry.type
@@ -209,12 +217,12 @@ class Relation:
     @strawberry.field
     async def source(self, info: Info) -> Entity | None:
         node = await info.context.node(self.edge.source)
-        return Entity(node=node) if node else None
+        return Entity.of(node) if node else None
 
     @strawberry.field
     async def target(self, info: Info) -> Entity | None:
         node = await info.context.node(self.edge.target)
-        return Entity(node=node) if node else None
+        return Entity.of(node) if node else None
 
     @strawberry.field
     def attrs(self) -> JSON:
@@ -258,13 +266,12 @@ class Developer(EntityInterface):
         projects = await info.context.run(queries.projects_of, info.context.store, self.node.id, fields)
         if fields is None:  # nodes read in part are never primed: another field could want the rest
             info.context.prime(projects)
-        return [Entity(node=p) for p in projects]
+        return [Entity.of(p) for p in projects]
 
     @strawberry.field
     async def subsidiaries(self, info: Info) -> list[Entity]:
         edges = await info.context.edges_of(self.node.id, ["SUBSIDIARY_OF"], "in")
-        nodes = [await info.context.node(e.source) for e in edges]
-        return [Entity(node=n) for n in nodes if n]
+        return [Entity.of(n) for n in await info.context.nodes_of([e.source for e in edges]) if n]
 
     @strawberry.field(description="Its projects grouped by city, with the task forces that handle them.")
     async def task_forces_by_city(self, info: Info, only_with_task_forces: bool = False) -> list[CityTaskForces]:
@@ -274,9 +281,9 @@ class Developer(EntityInterface):
         if only_with_task_forces:
             groups = [g for g in groups if g.task_forces]
         return [CityTaskForces(
-            city=Entity(node=g.city) if g.city else None, city_code=g.city_code or None,
-            projects=[Entity(node=p) for p in g.projects],
-            task_forces=[TaskForceLink(task_force=Entity(node=t.task_force), via=t.via,
+            city=Entity.of(g.city) if g.city else None, city_code=g.city_code or None,
+            projects=[Entity.of(p) for p in g.projects],
+            task_forces=[TaskForceLink(task_force=Entity.of(t.task_force), via=t.via,
                                        relations=[Relation(edge=e) for e in t.edges]) for t in g.task_forces],
         ) for g in groups]
 

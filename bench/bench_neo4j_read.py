@@ -11,7 +11,11 @@ node has), then times, in one run and alternating, medians of ``--repeat``:
 - ``one record``: the same query wrapped by ``loupan.graph.cypher.neo4j.one_record``
   (``CALL () { … } RETURN collect({…}) AS loupan_rows``), as ``Neo4jStore`` reads now;
 - both for two columns (id, name) as well, and ``Neo4jStore.list_nodes`` end to end (rows turned
-  into ``Node`` objects).
+  into ``Node`` objects), with every property and with ``fields=("name",)`` (id, type and name);
+- one node by id (``dialect.get_nodes``), ``--repeat`` × 20 times: in a managed transaction
+  (``execute_query``: BEGIN, RUN and PULL, then COMMIT, two round trips) and as an auto-commit
+  transaction (``session.run``, one round trip, as ``Neo4jStore`` reads now), and
+  ``Neo4jStore.get_node`` end to end.
 
 Wall time and this process's CPU time are reported; the ratio is records / one record.
 """
@@ -84,10 +88,27 @@ def main() -> int:
             assert len(rows) == args.nodes, len(rows)
             results["rows"]["Neo4jStore.list_nodes"] = {
                 "one_record_ms": median_of(lambda: store.list_nodes(["TaskForce"], None, 0, args.nodes), args.repeat)}
+            results["rows"]["Neo4jStore.list_nodes, fields=name"] = {"one_record_ms": median_of(
+                lambda: store.list_nodes(["TaskForce"], None, 0, args.nodes, fields=("name",)), args.repeat)}
+
+            one_id, one_params = dialect.get_nodes(["TaskForce:000001"])
+
+            def auto_commit() -> Any:
+                with driver.session(default_access_mode=neo4j.READ_ACCESS) as session:
+                    return list(session.run(neo4j.Query(one_id), one_params))  # type: ignore[arg-type]
+
+            def managed() -> Any:
+                return driver.execute_query(neo4j.Query(one_id), one_params,  # type: ignore[arg-type]
+                                            routing_=neo4j.RoutingControl.READ)
+
+            results["one node"] = {name: median_of(fn, args.repeat * 20) for name, fn in (
+                ("managed_ms", managed), ("auto_commit_ms", auto_commit),
+                ("store_get_node_ms", lambda: store.get_node("TaskForce:000001")))}
         finally:
             driver.close()
             store.close()
     print(json.dumps(results, ensure_ascii=False, indent=1))
+    print("one node: " + " | ".join(f"{k} {v[0]} (CPU {v[1]})" for k, v in results["one node"].items()))
     for name, row in results["rows"].items():
         if "records_ms" in row:
             print(f"{name:>12}: records {row['records_ms'][0]:8.1f} ms (CPU {row['records_ms'][1]:.1f}) | "

@@ -194,10 +194,15 @@ class Node(_Read):
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Node:
+        """A node from a store's row; properties the row lacks (a read with ``fields``) are empty.
+        Slots are set directly, without the ``__init__`` call: this runs once per node read."""
         get = rec.get
-        return cls(rec["id"], rec["type"], get("name") or "", list(get("labels") or ()), list(get("aliases") or ()),
-                   get("key") or "", get("code") or "", get("level") or "", get("date") or "",
-                   attrs_text=get("attrs"))
+        node = cls.__new__(cls)
+        node.id, node.type, node.name = rec["id"], rec["type"], get("name") or ""
+        node.labels, node.aliases = list(get("labels") or ()), list(get("aliases") or ())
+        node.key, node.code, node.level, node.date = get("key") or "", get("code") or "", get("level") or "", get("date") or ""
+        node._attrs, node._attrs_text = None, get("attrs")
+        return node
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "labels": self.labels, "name": self.name,

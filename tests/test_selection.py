@@ -8,6 +8,7 @@ taken (more reads that name some node properties but not all)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,7 @@ from loupan.api import types
 from loupan.api.app import create_app
 from loupan.cli import sample_dir
 from loupan.config import Settings
-from loupan.graph.model import NODE_PROPERTIES
+from loupan.graph.model import NODE_PROPERTIES, Node
 from loupan.graph.store import GraphStore
 from loupan.ingest.pipeline import Ingestor
 
@@ -138,3 +139,24 @@ def test_a_field_not_known_to_read_only_the_id_reads_whole_nodes(served: tuple[s
         monkeypatch.setattr(types, "ID_ONLY_FIELDS", types.ID_ONLY_FIELDS - {"place"})  # as a new field would be
         client.post("/graphql", json={"query": query})
     assert reads and not projected(reads)
+
+
+@pytest.mark.parametrize("field", ["subsidiaries", "neighbors(first: 30)"])
+def test_subsidiaries_and_neighbors_read_their_nodes_together(served: tuple[str, GraphStore], reads: list[str],
+                                                              field: str) -> None:
+    query = f'{{ developer(name: "恒大") {{ {field} {{ id name }} }} }}'
+    with httpx.Client(base_url=served[0], timeout=60) as client:
+        data = client.post("/graphql", json={"query": query}).json()["data"]["developer"]
+    assert len(next(iter(data.values()))) > 1
+    by_id = [t for t in reads if "$ids" in t and ("n.id IN $ids" in t or "{id: i}" in t) and "e.id" not in t
+             and "-[" not in t]
+    assert len(by_id) == 2, by_id  # the developer found by name, then the list's nodes (not one read per node)
+
+
+@pytest.mark.parametrize("cls", [types.Entity, types.Developer])
+def test_entity_of_a_node_is_the_entity_its_constructor_makes(cls: type[types.EntityInterface]) -> None:
+    node = Node("Developer:d", "Developer", "某地产", ["Developer"], ["某地产集团"], "d", "410100", "", "2022-07",
+                attrs_text='{"url": "u"}')
+    made, of = cls(node=node), cls.of(node)
+    assert type(of) is cls and vars(of) == vars(made)
+    assert [f.name for f in dataclasses.fields(cls) if f.init] == list(vars(of))  # every field set, none extra
