@@ -190,7 +190,6 @@ def test_lookups_seek_an_index(neo: Neo4jStore, name: str, query: tuple[str, dic
 @server
 def test_a_read_that_meets_a_retryable_error_is_run_again(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
     neo.upsert(*_small_graph(3))
-    monkeypatch.setattr("loupan.graph.neo4j_store.READ_RETRY_DELAY", 0)
     real_session = neo._driver.session
     opened: list[str] = []
 
