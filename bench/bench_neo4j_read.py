@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -39,7 +38,7 @@ from loupan.graph.model import NodeRow
 from loupan.graph.neo4j_store import Neo4jStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_neo4j_write import server
+from bench_neo4j_write import add_server_arguments, server
 
 
 def median_of(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
@@ -56,9 +55,7 @@ def median_of(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--uri", help="an existing server: its database is WIPED (default: start one)")
-    parser.add_argument("--user", default="neo4j")
-    parser.add_argument("--password", default=os.environ.get("LOUPAN_NEO4J_PASSWORD"))
+    add_server_arguments(parser)
     parser.add_argument("--nodes", type=int, default=4000)
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()

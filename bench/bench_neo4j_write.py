@@ -59,8 +59,16 @@ def make_rows(n_nodes: int, n_edges: int) -> tuple[list[NodeRow], list[EdgeRow]]
     return nodes, edges
 
 
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--uri``, ``--user`` and ``--password``: what :func:`server` reads."""
+    parser.add_argument("--uri", help="an existing server: its database is WIPED (default: start one)")
+    parser.add_argument("--user", default="neo4j")
+    parser.add_argument("--password", default=os.environ.get("LOUPAN_NEO4J_PASSWORD"))
+
+
 @contextmanager
 def server(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """The server ``--uri`` names, or a throwaway one started by ``scripts/neo4j_server.py``."""
     if args.uri:
         yield {"uri": args.uri, "user": args.user, "password": args.password or "", "version": "?"}
         return
@@ -109,9 +117,7 @@ def raw_write(driver: neo4j.Driver, nodes: list[dict[str, Any]], edges: list[dic
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--uri", help="an existing server: its database is WIPED (default: start one)")
-    parser.add_argument("--user", default="neo4j")
-    parser.add_argument("--password", default=os.environ.get("LOUPAN_NEO4J_PASSWORD"))
+    add_server_arguments(parser)
     parser.add_argument("--nodes", type=int, default=10_000)
     parser.add_argument("--edges", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1000)
