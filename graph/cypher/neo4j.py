@@ -52,12 +52,15 @@ def one_record(query: Query) -> Query:
     text, params = query
     projection = text[text.rindex("RETURN ") + len("RETURN "):]
     projection = re.split(r" (?:ORDER BY|SKIP|LIMIT) ", projection, maxsplit=1)[0]
+    return f"CALL () {{ {text} }} RETURN collect({_map_of(projection)}) AS {ROWS}", params
+
+
+def _map_of(projection: str) -> str:
+    """A map literal of the columns a ``RETURN`` projection names: ``{id: id, …}``."""
     named = [_COLUMN.fullmatch(item) for item in projection.split(", ")]
     if not all(named):
         raise ValueError(f"every returned column needs an AS name: {projection!r}")
-    columns = [m.group(1) for m in named if m]
-    fields = ", ".join(f"{c}: {c}" for c in columns)
-    return f"CALL () {{ {text} }} RETURN collect({{{fields}}}) AS {ROWS}", params
+    return "{" + ", ".join(f"{m.group(1)}: {m.group(1)}" for m in named if m) + "}"
 
 
 def name_rows(after: str, limit: int) -> Query:
@@ -262,10 +265,9 @@ def edges_with_ends(ids: list[str], types: list[str] | None, direction: str, fie
     """One record: ``edges`` as :func:`edges_of` returns them, and ``nodes``, the nodes at their ends
     (``fields`` as for :func:`get_nodes`; a node at the start of one edge and the end of another comes
     twice)."""
-    edge_map = ", ".join(f"{c}: {c}" for c in ("id", "type", "source", "target", "attrs", "sources"))
     node_map = "{" + ", ".join(f"{p}: n.{p}" for p in common.node_columns(fields)) + "}"
     return (f"{_edges_touching(types, direction)} WITH e, a, b, {EDGE_RETURN} ORDER BY e.id "
-            f"WITH collect({{{edge_map}}}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends "
+            f"WITH collect({_map_of(EDGE_RETURN)}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends "
             f"RETURN edges, [n IN ends | {node_map}] AS nodes", {"ids": ids})
 
 
