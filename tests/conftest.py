@@ -79,3 +79,12 @@ def store(store_factory: Callable[[], GraphStore]) -> GraphStore:
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Each phase's report on the test item (``item.report_call`` …), so a fixture's teardown can
+    tell that the test failed and keep what would explain it."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

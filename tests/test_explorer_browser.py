@@ -130,6 +130,7 @@ class Page:
         self.name = name
         self.errors: list[str] = []
         self.shots: list[Path] = []
+        self.pending: dict[int, Any] = {}  # requests sent and not yet answered
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
 
@@ -139,6 +140,21 @@ class Page:
         self.page.screenshot(path=str(path))
         self.shots.append(path)
         return path
+
+    def explain_failure(self) -> str:
+        """What the page shows and still waits for: written beside the screenshots and printed, so
+        a failure seen once (in CI) can be read afterwards."""
+        lines = [f"url: {self.page.url}", f"errors: {self.errors}"]
+        for r in self.pending.values():
+            lines.append(f"pending: {r.method} {r.url} {(r.post_data or '')[:160]}")
+        for selector in ("#status", "#evidence .ev-title", "#evidence"):
+            found = self.page.locator(selector)
+            lines.append(f"{selector}: {found.first.inner_text()[:300]!r}" if found.count() else f"{selector}: absent")
+        text = "\n".join(lines)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / f"{self.name}-failure.txt").write_text(text, encoding="utf-8")
+        self.shot("failure")
+        return text
 
     def js(self, script: str, arg: Any = None) -> Any:
         return self.page.evaluate(script, arg)
@@ -193,6 +209,9 @@ def open_page(browser: Any, server: str, name: str, *, ready: bool = True) -> It
 
     context.route("**/*", guard)
     p = Page(context.new_page(), name)
+    p.page.on("request", lambda r: p.pending.setdefault(id(r), r))
+    p.page.on("requestfinished", lambda r: p.pending.pop(id(r), None))
+    p.page.on("requestfailed", lambda r: p.pending.pop(id(r), None))
     p.page.goto(server + "/")
     if ready:
         p.page.wait_for_selector("body[data-ready=true]")
@@ -206,6 +225,9 @@ def open_page(browser: Any, server: str, name: str, *, ready: bool = True) -> It
 def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Page]:
     with open_page(browser, server, request.node.name.removeprefix("test_")) as p:
         yield p
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            print("the page when the test failed:\n" + p.explain_failure())
 
 
 def search(p: Page, text: str) -> list[str]:
