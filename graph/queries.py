@@ -105,9 +105,9 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
         code = city_code(place.code if place else p.code)
         groups.setdefault(code, CityGroup(city=None, city_code=code)).projects.append(p)
     prefixes = [code_prefix(c) for c in groups if c]
-    city_task_forces = _all_task_forces_in(store, prefixes, _with(fields.task_forces, "code", "labels")) if prefixes else []
-    extra = {i: ends[i] for i in handlers if i in ends}
-    extra.update((t.id, t) for t in city_task_forces)
+    # listed by type, so their labels are read only if asked for (a list per node: most of the
+    # cost of decoding thousands of rows)
+    city_task_forces = _all_task_forces_in(store, prefixes, _with(fields.task_forces, "code")) if prefixes else []
     cities = store.get_nodes([f"Place:{c}" for c in groups if c], fields.cities)
     # each city's task forces, in the order read (by id): a look-up per prefix length, not a
     # startswith per city and task force (thousands of each at a million nodes)
@@ -122,7 +122,7 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
         group_ids = {p.id for p in group.projects}
         seen: set[str] = set()
         for tf_id, edges in handlers.items():
-            tf = extra.get(tf_id)
+            tf = ends.get(tf_id)  # read with its labels, unlike the city's task forces
             if tf and "TaskForce" in tf.labels and any(e.target in group_ids for e in edges):
                 group.task_forces.append(TaskForceLink(tf, "project", edges))
                 seen.add(tf_id)

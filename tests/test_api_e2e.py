@@ -3,11 +3,13 @@ queried over HTTP with a plain GraphQL client."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
-from loupan.api.app import create_app
+from loupan.api.app import Router, create_app
+from loupan.api.schema import schema
 from loupan.cli import sample_dir
 from loupan.config import Settings
 from loupan.graph.store import GraphStore
@@ -64,6 +66,19 @@ def test_flagship_developer_task_forces_by_city(gql: GraphQLClient) -> None:
     with_task_forces = [g for g in groups if g["taskForces"]]
     assert with_task_forces, "the sample's news reports name task forces in cities with 恒大 projects"
     assert all(g["city"]["code"] for g in with_task_forces)
+
+
+def test_answers_are_utf8_json_with_chinese_unescaped(gql: GraphQLClient) -> None:
+    response = gql.http.post("/graphql", json={"query": FLAGSHIP, "variables": {"name": "恒大"}})
+    assert response.headers["content-type"] == "application/json"
+    assert "恒大".encode() in response.content and b"\\u6052" not in response.content
+    assert json.loads(response.content)["data"]["developer"]["id"] == "Developer:恒大"
+
+
+def test_what_orjson_refuses_is_still_answered_as_json() -> None:
+    data = {"data": {"attrs": {"households": 2**70, "名称": "恒大"}}}
+    encoded = Router(schema).encode_json(data)
+    assert json.loads(encoded) == data and "恒大".encode() in encoded
 
 
 def test_every_relation_has_a_report_and_a_quote_or_field(gql: GraphQLClient) -> None:

@@ -69,3 +69,15 @@ def test_a_settling_index_freezes_the_heap_after_each_build_only(monkeypatch: py
     assert [h.id for h in settling.get().search("第2市")] == ["Place:2"] and frozen == [1, 1]
     search.CachedIndex(store, check_every=0).get()
     assert frozen == [1, 1]  # not asked to settle
+
+
+@pytest.mark.parametrize(("before", "after"), [((700, 10, 10), (search.SERVER_YOUNG_THRESHOLD, 10, 10)),
+                                               ((500_000, 5, 20), (500_000, 5, 20))])
+def test_settling_spaces_young_collections_and_never_brings_them_closer(
+        monkeypatch: pytest.MonkeyPatch, before: tuple[int, int, int], after: tuple[int, int, int]) -> None:
+    thresholds = [before]
+    monkeypatch.setattr(search.gc, "freeze", lambda: None)
+    monkeypatch.setattr(search.gc, "get_threshold", lambda: thresholds[-1])
+    monkeypatch.setattr(search.gc, "set_threshold", lambda *t: thresholds.append(t))
+    search.settle_heap()
+    assert thresholds[-1] == after
