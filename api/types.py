@@ -102,7 +102,7 @@ class EntityInterface:
         self._copy(self.node)
 
     def _copy(self, node: Node) -> None:
-        self.id = strawberry.ID(node.id)
+        self.id = node.id  # type: ignore[assignment]  # strawberry.ID is str at run time: no call
         self.type, self.labels, self.name, self.aliases = node.type, node.labels, node.name, node.aliases
         self.code, self.level, self.date = node.code or None, node.level or None, node.date or None
 
@@ -249,6 +249,15 @@ class TaskForceLink:
                                             "city: it handles problem projects in this city")
     relations: list[Relation]
 
+    @classmethod
+    def of(cls, link: queries.TaskForceLink) -> Self:
+        """Without the dataclass ``__init__``, as :meth:`EntityInterface.of`: a flagship answer at a
+        million nodes holds about 4,000 of these (1.07 -> 0.4 us each)."""
+        made = cls.__new__(cls)
+        made.task_force, made.via = Entity.of(link.task_force), link.via
+        made.relations = [Relation(edge=e) for e in link.edges] if link.edges else []
+        return made
+
 
 @strawberry.type
 class CityTaskForces:
@@ -283,8 +292,7 @@ class Developer(EntityInterface):
         return [CityTaskForces(
             city=Entity.of(g.city) if g.city else None, city_code=g.city_code or None,
             projects=[Entity.of(p) for p in g.projects],
-            task_forces=[TaskForceLink(task_force=Entity.of(t.task_force), via=t.via,
-                                       relations=[Relation(edge=e) for e in t.edges]) for t in g.task_forces],
+            task_forces=[TaskForceLink.of(t) for t in g.task_forces],
         ) for g in groups]
 
 

@@ -199,7 +199,8 @@ class Node(_Read):
         get = rec.get
         node = cls.__new__(cls)
         node.id, node.type, node.name = rec["id"], rec["type"], get("name") or ""
-        node.labels, node.aliases = list(get("labels") or ()), list(get("aliases") or ())
+        # both stores' drivers give a list property as a new list: it is the node's own
+        node.labels, node.aliases = get("labels") or [], get("aliases") or []
         node.key, node.code, node.level, node.date = get("key") or "", get("code") or "", get("level") or "", get("date") or ""
         node._attrs, node._attrs_text = None, get("attrs")
         return node

@@ -3,6 +3,7 @@ round trip is one call on :class:`GraphStore`, whatever the number of entities i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from loupan.graph.cypher import Fields
@@ -36,7 +37,7 @@ def code_prefix(code: str) -> str:
 class TaskForceLink:
     task_force: Node
     via: str                       # "project": it handles one of the projects; "city": it is the city's
-    edges: list[Edge] = field(default_factory=list)
+    edges: Sequence[Edge] = ()     # the HANDLES edges, for "project"; a city's thousands share the ()
 
 
 @dataclass(slots=True)
