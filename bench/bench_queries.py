@@ -225,21 +225,24 @@ class RawLadybug:
 
 @contextmanager
 def recording(store: GraphStore) -> Iterator[list[Query]]:
-    """Every read the store sends while inside, except the search index's generation check."""
+    """Every read the store sends while inside (as dicts or as positional rows), except the search
+    index's generation check."""
     seen: list[Query] = []
-    original = store._read
     skip = store.dialect.generation()[0]
 
-    def record(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        if query != skip:
-            seen.append((query, params))
-        return original(query, params)
+    def recorded(original: Callable[[str, dict[str, Any]], Any]) -> Callable[[str, dict[str, Any]], Any]:
+        def record(query: str, params: dict[str, Any]) -> Any:
+            if query != skip:
+                seen.append((query, params))
+            return original(query, params)
+        return record
 
-    store._read = record  # type: ignore[method-assign]
+    store._read = recorded(store._read)  # type: ignore[method-assign]
+    store._read_rows = recorded(store._read_rows)  # type: ignore[method-assign]
     try:
         yield seen
     finally:
-        del store._read
+        del store._read, store._read_rows
 
 
 # -- measuring --------------------------------------------------------------------------------------

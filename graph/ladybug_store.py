@@ -9,7 +9,7 @@ import contextlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ladybug
 
@@ -41,17 +41,17 @@ class LadybugStore(GraphStore):
             self.apply_schema()
 
     def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        columns, rows = self._read_rows(query, params)
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def _read_rows(self, query: str, params: dict[str, Any]) -> tuple[list[str], Sequence[Sequence[Any]]]:
         with self._lock:
             try:
                 result = self._conn.execute(query, params)
             except RuntimeError as e:
                 raise StoreError(f"embedded store query failed: {e}") from e
             assert not isinstance(result, list)
-            columns = result.get_column_names()
-            rows = []
-            while result.has_next():
-                rows.append(dict(zip(columns, result.get_next(), strict=True)))
-            return rows
+            return result.get_column_names(), cast(list[list[Any]], result.get_all())  # lists, not dicts
 
     def _node_queries(self, rows: list[dict[str, Any]]) -> list[Query]:
         # One writer process: the ids found now cannot change before the batch is written.

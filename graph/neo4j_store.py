@@ -130,16 +130,25 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"the Neo4j driver failed talking to {self._where()}: {e}") from e
 
     # -- primitives --------------------------------------------------------------------------
-    def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        def run() -> list[dict[str, Any]]:
+    def _records(self, query: str, params: dict[str, Any]) -> list[neo4j.Record]:
+        def run() -> list[neo4j.Record]:
             with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                       bookmark_manager=self._bookmarks) as session:
-                records = list(session.run(neo4j.Query(query), params))
-            if len(records) == 1 and records[0].keys() == [dialect.ROWS]:
-                return list(records[0][0])  # dialect.one_record: all rows in one record
-            return [dict(r) for r in records]
+                return list(session.run(neo4j.Query(query), params))
 
         return self._call(lambda: retried(run))
+
+    def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        records = self._records(query, params)
+        if len(records) == 1 and records[0].keys() == [dialect.ROWS]:
+            return list(records[0][0])  # dialect.one_record: all rows in one record
+        return [dict(r) for r in records]
+
+    def _read_rows(self, query: str, params: dict[str, Any]) -> tuple[list[str], Sequence[Sequence[Any]]]:
+        records = self._records(query, params)
+        if len(records) == 1 and records[0].keys() == [dialect.ROWS, dialect.COLUMNS]:
+            return records[0][1], records[0][0]  # dialect.rows_record: all rows in one record
+        return (records[0].keys() if records else []), [r.values() for r in records]
 
     def edges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None, direction: Direction = "both",
                         fields: Fields = None) -> tuple[list[Edge], dict[str, Node]]:

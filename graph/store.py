@@ -53,6 +53,11 @@ class GraphStore(ABC):
         """Run one read query and return its records as dicts."""
 
     @abstractmethod
+    def _read_rows(self, query: str, params: dict[str, Any]) -> tuple[list[str], Sequence[Sequence[Any]]]:
+        """Run one read query written by a dialect's ``rows_record`` (or any plain query); return its
+        column names and its rows as positional sequences, without a dict per row."""
+
+    @abstractmethod
     def _write_batch(self, queries: Sequence[Query]) -> None:
         """Run the queries in one transaction (retried on transient failure where the backend can)."""
 
@@ -68,6 +73,13 @@ class GraphStore(ABC):
     def read(self, query: Query) -> list[dict[str, Any]]:
         self.round_trips += 1
         return self._read(*query)
+
+    def read_nodes(self, query: Query) -> list[Node]:
+        """The nodes a query's rows describe (columns named as node properties; others skipped),
+        made from positional rows by :meth:`Node.maker`."""
+        self.round_trips += 1
+        columns, rows = self._read_rows(*query)
+        return Node.maker(tuple(columns))(rows)
 
     # -- schema ------------------------------------------------------------------------------
     def apply_schema(self) -> None:
@@ -118,7 +130,7 @@ class GraphStore(ABC):
         if not ids:
             return {}
         query = self.dialect.get_nodes(list(dict.fromkeys(ids)), fields)
-        return {r["id"]: Node.from_record(r) for r in self.read(query)}
+        return {n.id: n for n in self.read_nodes(query)}
 
     def get_node(self, node_id: str) -> Node | None:
         return self.get_nodes([node_id]).get(node_id)
@@ -130,7 +142,7 @@ class GraphStore(ABC):
         dated within [date_from, date_to] (ISO dates or prefixes) when those are given."""
         query = self.dialect.list_nodes(list(types or []), list(code_prefixes or []), skip, limit,
                                         (date_from, date_to), fields)
-        return [Node.from_record(r) for r in self.read(query)]
+        return self.read_nodes(query)
 
     def count_nodes(self, types: Sequence[str] | None = None, code_prefixes: Sequence[str] | None = None,
                     date_from: str = "", date_to: str = "") -> int:
@@ -159,9 +171,8 @@ class GraphStore(ABC):
         if depth < 0:
             raise ValueError(f"depth must be at least 0, got {depth!r}")
         projects: dict[str, Node] = {}
-        for r in self.read(self.dialect.developer_projects(developer_id, depth, fields)):
-            if r["id"] not in projects:
-                projects[r["id"]] = Node.from_record(r)
+        for node in self.read_nodes(self.dialect.developer_projects(developer_id, depth, fields)):
+            projects.setdefault(node.id, node)
         return list(projects.values())
 
     def get_edges(self, ids: Sequence[str]) -> dict[str, Edge]:

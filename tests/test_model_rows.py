@@ -49,3 +49,28 @@ def test_edge_reads_attrs_and_sources_only_when_asked() -> None:
     assert edge == Edge.from_record(dict(EDGE_RECORD))
     assert edge != Edge.from_record({**EDGE_RECORD, "sources": []})
     assert edge.to_json()["sources"] == [json.loads(SOURCE.encode())]
+
+
+@pytest.mark.parametrize("columns", [
+    tuple(NODE_RECORD),                                   # every property
+    ("id", "type", "name", "code"),                       # a projected read
+    ("edge", "id", "type", "name"),                       # a column that is not a property: skipped
+    ("attrs", "type", "labels", "id"),                    # any order
+    ("id", "type"),
+])
+def test_nodes_from_positional_rows_equal_nodes_from_records(columns: tuple[str, ...]) -> None:
+    record = {**NODE_RECORD, "edge": "DEVELOPS|x|a"}
+    bare = [record[c] if c in ("id", "type") else None for c in columns]  # nulls: every property empty
+    made = Node.maker(columns)([[record[c] for c in columns], bare, bare])
+    assert made[0] == Node.from_record({c: record[c] for c in columns})
+    assert made[1] == Node.from_record({c: (record[c] if c in ("id", "type") else None) for c in columns})
+    assert made[1].labels == [] and made[1].name == "" and made[1].attrs == {}
+    assert made[1].labels is not made[2].labels and made[1].aliases is not made[2].aliases  # each its own
+    if "attrs" in columns:
+        assert made[0].attrs == {"units": 3}
+    assert Node.maker(columns)([]) == []
+
+
+def test_node_rows_need_an_id_and_a_type() -> None:
+    with pytest.raises(ValueError, match="id and type"):
+        Node.maker(("id", "name"))

@@ -38,16 +38,18 @@ def served(module_store: GraphStore) -> Iterator[tuple[str, GraphStore]]:
 
 @pytest.fixture
 def reads(served: tuple[str, GraphStore], monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The text of every read the store runs."""
+    """The text of every read the store runs (as dicts, or as nodes from positional rows)."""
     store = served[1]
     seen: list[str] = []
-    original = store.read
 
-    def read(query: tuple[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        seen.append(query[0])
-        return original(query)
+    def recorded(original: Any) -> Any:
+        def read(query: tuple[str, dict[str, Any]]) -> Any:
+            seen.append(query[0])
+            return original(query)
+        return read
 
-    monkeypatch.setattr(store, "read", read)
+    monkeypatch.setattr(store, "read", recorded(store.read))
+    monkeypatch.setattr(store, "read_nodes", recorded(store.read_nodes))
     return seen
 
 

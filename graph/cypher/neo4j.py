@@ -40,6 +40,7 @@ EDGE_RETURN = "e.id AS id, type(e) AS type, a.id AS source, b.id AS target, e.at
 
 
 ROWS = "loupan_rows"
+COLUMNS = "loupan_columns"
 _COLUMN = re.compile(r".+ AS (\w+)")
 
 
@@ -50,17 +51,35 @@ def one_record(query: Query) -> Query:
     The columns are the ``AS`` names of the query's last ``RETURN``, which must name every column.
     """
     text, params = query
+    return f"CALL () {{ {text} }} RETURN collect({_map_of(_last_projection(text))}) AS {ROWS}", params
+
+
+def rows_record(query: Query) -> Query:
+    """:func:`one_record` with each row a list instead of a map, and the columns' names beside them
+    in ``loupan_columns``: for reads turned into objects by position (``GraphStore.read_nodes``).
+    A list decodes faster than a map with its keys, and no dict is made per row."""
+    text, params = query
+    names = _names(_last_projection(text))
+    return (f"CALL () {{ {text} }} RETURN collect([{', '.join(names)}]) AS {ROWS}, "
+            f"[{', '.join(repr(n) for n in names)}] AS {COLUMNS}", params)
+
+
+def _last_projection(text: str) -> str:
     projection = text[text.rindex("RETURN ") + len("RETURN "):]
-    projection = re.split(r" (?:ORDER BY|SKIP|LIMIT) ", projection, maxsplit=1)[0]
-    return f"CALL () {{ {text} }} RETURN collect({_map_of(projection)}) AS {ROWS}", params
+    return re.split(r" (?:ORDER BY|SKIP|LIMIT) ", projection, maxsplit=1)[0]
+
+
+def _names(projection: str) -> list[str]:
+    """The ``AS`` names of a ``RETURN`` projection's columns, each of which must have one."""
+    named = [_COLUMN.fullmatch(item) for item in projection.split(", ")]
+    if not all(named):
+        raise ValueError(f"every returned column needs an AS name: {projection!r}")
+    return [m.group(1) for m in named if m]
 
 
 def _map_of(projection: str) -> str:
     """A map literal of the columns a ``RETURN`` projection names: ``{id: id, …}``."""
-    named = [_COLUMN.fullmatch(item) for item in projection.split(", ")]
-    if not all(named):
-        raise ValueError(f"every returned column needs an AS name: {projection!r}")
-    return "{" + ", ".join(f"{m.group(1)}: {m.group(1)}" for m in named if m) + "}"
+    return "{" + ", ".join(f"{n}: {n}" for n in _names(projection)) + "}"
 
 
 def name_rows(after: str, limit: int) -> Query:
@@ -207,7 +226,7 @@ def bump_generation() -> Query:
 # -- reads -------------------------------------------------------------------------------------
 
 def get_nodes(ids: list[str], fields: common.Fields = None) -> Query:
-    return one_record((f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {common.node_return(fields)}", {"ids": ids}))
+    return rows_record((f"MATCH (n:Entity) {SEEK_N} WHERE n.id IN $ids RETURN {common.node_return(fields)}", {"ids": ids}))
 
 
 def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
@@ -229,7 +248,7 @@ def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
 def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int,
                dates: tuple[str, str] = ("", ""), fields: common.Fields = None) -> Query:
     where, params = _node_filter(types, code_prefixes, dates)
-    return one_record((f"MATCH (n:Entity) {where} RETURN {common.node_return(fields)} ORDER BY n.id SKIP $skip LIMIT $limit",
+    return rows_record((f"MATCH (n:Entity) {where} RETURN {common.node_return(fields)} ORDER BY n.id SKIP $skip LIMIT $limit",
                        {**params, "skip": skip, "limit": limit}))
 
 
@@ -275,7 +294,7 @@ def developer_projects(developer_id: str, depth: int, fields: common.Fields = No
     """The projects a developer and its subsidiaries (``depth`` levels of SUBSIDIARY_OF) develop, one
     row per DEVELOPS edge (``edge`` is its id), in edge-id order."""
     hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
-    return one_record((f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
+    return rows_record((f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
                        f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
                        f"MATCH (f)-[e:DEVELOPS]->(n:Entity) RETURN e.id AS edge, {common.node_return(fields)} ORDER BY e.id",
                        {"id": developer_id}))

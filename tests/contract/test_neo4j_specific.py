@@ -23,16 +23,24 @@ from ..neo4j_fixture import new_neo4j_store
 
 
 def test_many_row_reads_come_back_as_one_record_with_every_column() -> None:
+    text, params = dialect.edges_of(["d1"], ["DEVELOPS"], "out")
+    assert text.startswith("CALL () { MATCH (x:Entity)-[e:DEVELOPS]->()")
+    assert text.endswith(" } RETURN collect({id: id, type: type, source: source, target: target, attrs: attrs, "
+                         "sources: sources}) AS loupan_rows")
+    assert params == {"ids": ["d1"]}
+    # node reads: each row a list, the columns' names once beside them
     text, params = dialect.developer_projects("d1", 4)
     assert text.startswith("CALL () { MATCH (d:Entity {id: $id})")
-    assert text.endswith(" } RETURN collect({edge: edge, id: id, type: type, labels: labels, name: name, "
-                         "aliases: aliases, key: key, code: code, level: level, date: date, attrs: attrs}) "
-                         "AS loupan_rows")
+    assert text.endswith(" } RETURN collect([edge, id, type, labels, name, aliases, key, code, level, date, attrs]) "
+                         "AS loupan_rows, ['edge', 'id', 'type', 'labels', 'name', 'aliases', 'key', 'code', "
+                         "'level', 'date', 'attrs'] AS loupan_columns")
     assert params == {"id": "d1"}
-    paged, _ = dialect.list_nodes(["Project"], None, 5, 10)
-    assert "ORDER BY n.id SKIP $skip LIMIT $limit } RETURN collect({id: id," in paged
-    with pytest.raises(ValueError, match="AS name"):
-        dialect.one_record(("MATCH (n) RETURN n.id AS id, n.name", {}))
+    paged, _ = dialect.list_nodes(["Project"], None, 5, 10, fields=("name",))
+    assert paged.endswith("ORDER BY n.id SKIP $skip LIMIT $limit } RETURN collect([id, type, name]) AS loupan_rows, "
+                          "['id', 'type', 'name'] AS loupan_columns")
+    for wrap in (dialect.one_record, dialect.rows_record):
+        with pytest.raises(ValueError, match="AS name"):
+            wrap(("MATCH (n) RETURN n.id AS id, n.name", {}))
 
 
 def test_a_batch_of_nodes_is_one_statement_with_literal_labels_and_parameter_values() -> None:
