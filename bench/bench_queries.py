@@ -48,6 +48,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from functools import partial
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -281,6 +283,31 @@ def floor(fn: Callable[[], Any], clients: int, seconds: float, min_requests: int
     return summary(latencies, wall, process_cpu_s=round(time.process_time() - cpu, 3))
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``; None elsewhere or if gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(measure: Callable[[], dict[str, Any]], processes: dict[str, int | None]) -> dict[str, Any]:
+    """``measure()``'s result with ``cpu_ms_per_request``: the CPU each named process spent during it,
+    per request (``None`` as a pid: this process, whose threads serve the API). Where the time of a
+    saturated machine goes: the side that needs less CPU per answer serves more of them."""
+    def now(pid: int | None) -> float | None:
+        return time.process_time() if pid is None else cpu_seconds(pid)
+
+    before = {name: now(pid) for name, pid in processes.items()}
+    result = measure()
+    spent = {name: now(pid) for name, pid in processes.items()}
+    requests = max(1, int(result["requests"]))
+    result["cpu_ms_per_request"] = {name: round((spent[name] - b) * 1000 / requests, 1)  # type: ignore[operator]
+                                    for name, b in before.items() if b is not None and spent[name] is not None}
+    return result
+
+
 def ratio(a: float, b: float) -> float | None:
     return round(a / b, 2) if a and b else None
 
@@ -293,12 +320,15 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
 
     names = [q for q in args.queries.split(",") if q]
     clients = [int(c) for c in args.clients.split(",")]
-    peer_url, peer_queries = None, {}
+    peer_url, peer_queries, peer_pid = None, {}, None
+    # the store's server, when this run started it (its CPU is counted beside each side's)
+    server_pid = getattr(store, "server_info", {}).get("pid")
+    store_cpu = {"store": int(server_pid)} if server_pid else {}
     out: dict[str, Any] = {"nodes": anchors.nodes, "edges": anchors.edges, "queries": {}}
     with ExitStack() as stack:
         if args.peer and store_name == "neo4j":
             peer = _script("peer_driver", HERE / "peer" / "peer.py")
-            peer_url = stack.enter_context(peer.serving(store.server_info))  # type: ignore[attr-defined]
+            peer_url, peer_pid = stack.enter_context(peer.serving(store.server_info))  # type: ignore[attr-defined]
             peer_queries = peer.QUERIES
         app = create_app(Settings(anonymous_read=True), store, settle=True)  # as `loupan serve` runs it
         base = stack.enter_context(running(app))
@@ -329,15 +359,24 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
                 def step(statements: list[Query] = statements) -> Any:
                     return raw.run(statements)
             entry: dict[str, Any] = {"statements": len(statements), "rows": step(), "clients": {}}
+            peer_body = None
+            if peer_url and name in peer_queries:
+                pq, pv = peer_queries[name](anchors, store)
+                peer_body = {"query": pq, "variables": pv}
+            if args.warmup > 0:  # every side's plans compiled and hot in the JVM before any is measured
+                load(url, body, max(clients), args.warmup)
+                floor(step, max(clients), args.warmup)
+                if peer_url and peer_body:
+                    load(peer_url, peer_body, max(clients), args.warmup)
             for c in clients:
                 cell: dict[str, Any] = {}
                 rounds: dict[str, list[dict[str, Any]]] = {"api": [], "floor": [], "peer": []}
                 for _ in range(args.rounds):
-                    rounds["api"].append(load(url, body, c, args.seconds))
-                    rounds["floor"].append(floor(step, c, args.seconds))
-                    if peer_url and name in peer_queries:
-                        pq, pv = peer_queries[name](anchors, store)
-                        rounds["peer"].append(load(peer_url, {"query": pq, "variables": pv}, c, args.seconds))
+                    rounds["api"].append(with_cpu(partial(load, url, body, c, args.seconds), {"api": None, **store_cpu}))
+                    rounds["floor"].append(with_cpu(partial(floor, step, c, args.seconds), store_cpu))
+                    if peer_url and peer_body:
+                        rounds["peer"].append(with_cpu(partial(load, peer_url, peer_body, c, args.seconds),
+                                                       {"peer": peer_pid, **store_cpu}))
                 for side, runs in rounds.items():
                     if runs:
                         cell[side] = {k: statistics.median(r[k] for r in runs) if isinstance(runs[0][k], (int, float))
@@ -352,7 +391,9 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
                     f"p99 {cell['api']['p99_ms']:8.1f} rps {cell['api']['rps']:7.1f} | floor p50 "
                     f"{cell['floor']['p50_ms']:7.1f} rps {cell['floor']['rps']:7.1f} | ×{cell['p50_vs_floor']}"
                     + (f" | peer p50 {cell['peer']['p50_ms']:7.1f} rps {cell['peer']['rps']:7.1f} "
-                       f"api/peer rps ×{cell['rps_vs_peer']}" if "peer" in cell else ""))
+                       f"api/peer rps ×{cell['rps_vs_peer']}" if "peer" in cell else "")
+                    + " | CPU ms/request " + ", ".join(f"{side} {cell[side]['cpu_ms_per_request']}"
+                                                       for side in ("api", "floor", "peer") if side in cell))
             out["queries"][name] = entry
         if args.profile:
             out["profile"] = profile(store, anchors, args.profile, store_name)
@@ -418,6 +459,9 @@ def main() -> int:
     parser.add_argument("--queries", default=",".join(QUERIES))
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=1, help="alternate api/floor/peer this often; medians")
+    parser.add_argument("--warmup", type=float, default=3.0,
+                        help="seconds of load on each side (api, floor, peer) before a query's measurements, "
+                             "unmeasured: the first side measured would otherwise pay for a cold JVM")
     parser.add_argument("--peer", action="store_true", help="also measure @neo4j/graphql (Neo4j only; needs npm)")
     parser.add_argument("--profile", metavar="QUERY", help="cProfile this query in-process after measuring")
     parser.add_argument("--neo4j-uri", help="an existing server (its database is WIPED); default: start one")
@@ -434,7 +478,6 @@ def main() -> int:
     args = parser.parse_args()
 
     import neo4j
-    import strawberry
 
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("runs", {})
@@ -447,9 +490,9 @@ def main() -> int:
                 continue
             run = bench_store(store_name, store, anchors, raw, args)
         run["at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        run["settings"] = {"seconds": args.seconds, "rounds": args.rounds, "seed": args.seed,
-                           "python": platform.python_version(), "strawberry": strawberry.__version__ if hasattr(
-                               strawberry, "__version__") else "", "neo4j_driver": neo4j.__version__,
+        run["settings"] = {"seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup, "seed": args.seed,
+                           "python": platform.python_version(), "strawberry": metadata.version("strawberry-graphql"),
+                           "neo4j_driver": neo4j.__version__,
                            "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()[0]}
         run["settings"]["written"] = {"seconds": anchors.written_s, "batch": anchors.batch} if anchors.written_s else None
         if getattr(store, "memory", None):

@@ -79,7 +79,7 @@ class GraphStore(ABC):
         made from positional rows by :meth:`Node.maker`."""
         self.round_trips += 1
         columns, rows = self._read_rows(*query)
-        return Node.maker(tuple(columns))(rows)
+        return Node.maker(tuple(columns))(rows) if rows else []
 
     # -- schema ------------------------------------------------------------------------------
     def apply_schema(self) -> None:

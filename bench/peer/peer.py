@@ -1,7 +1,8 @@
 """The peer: ``@neo4j/graphql`` (Apollo Server, Node) over the same Neo4j, and its equivalent queries.
 
 ``serving(info)`` installs the pinned packages with ``npm ci`` when ``node_modules`` is missing,
-starts ``server.mjs`` on a free port against the server ``info`` names and yields its GraphQL URL.
+starts ``server.mjs`` on a free port against the server ``info`` names and yields its GraphQL URL
+and the Node process's pid.
 
 The peer's queries ask for the same entities as loupan's, in its own idiom (nested relationship
 fields; ``where: {id: {eq: …}}``). Where loupan does more, the peer is let off:
@@ -66,7 +67,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(info: dict[str, Any], timeout: float = 60) -> Iterator[str]:
+def serving(info: dict[str, Any], timeout: float = 60) -> Iterator[tuple[str, int]]:
+    """The peer's GraphQL URL and its Node process's pid, while it runs."""
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("the peer needs Node.js 20+ and npm on PATH")
@@ -86,7 +88,7 @@ def serving(info: dict[str, Any], timeout: float = 60) -> Iterator[str]:
                 break
             if not line and proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the peer server did not start (exit {proc.poll()})")
-        yield f"http://127.0.0.1:{port}/graphql"
+        yield f"http://127.0.0.1:{port}/graphql", proc.pid
     finally:
         proc.terminate()
         try:

@@ -60,8 +60,10 @@ def rows_record(query: Query) -> Query:
     A list decodes faster than a map with its keys, and no dict is made per row."""
     text, params = query
     names = _names(_last_projection(text))
-    return (f"CALL () {{ {text} }} RETURN collect([{', '.join(names)}]) AS {ROWS}, "
-            f"[{', '.join(repr(n) for n in names)}] AS {COLUMNS}", params)
+    # collected in a WITH of its own: beside the names in the RETURN, the list literal would be a
+    # grouping key, and no rows would make no groups, so no record
+    return (f"CALL () {{ {text} }} WITH collect([{', '.join(names)}]) AS rows "
+            f"RETURN rows AS {ROWS}, [{', '.join(repr(n) for n in names)}] AS {COLUMNS}", params)
 
 
 def _last_projection(text: str) -> str:

@@ -31,13 +31,13 @@ def test_many_row_reads_come_back_as_one_record_with_every_column() -> None:
     # node reads: each row a list, the columns' names once beside them
     text, params = dialect.developer_projects("d1", 4)
     assert text.startswith("CALL () { MATCH (d:Entity {id: $id})")
-    assert text.endswith(" } RETURN collect([edge, id, type, labels, name, aliases, key, code, level, date, attrs]) "
-                         "AS loupan_rows, ['edge', 'id', 'type', 'labels', 'name', 'aliases', 'key', 'code', "
-                         "'level', 'date', 'attrs'] AS loupan_columns")
+    assert text.endswith(" } WITH collect([edge, id, type, labels, name, aliases, key, code, level, date, attrs]) "
+                         "AS rows RETURN rows AS loupan_rows, ['edge', 'id', 'type', 'labels', 'name', 'aliases', "
+                         "'key', 'code', 'level', 'date', 'attrs'] AS loupan_columns")
     assert params == {"id": "d1"}
     paged, _ = dialect.list_nodes(["Project"], None, 5, 10, fields=("name",))
-    assert paged.endswith("ORDER BY n.id SKIP $skip LIMIT $limit } RETURN collect([id, type, name]) AS loupan_rows, "
-                          "['id', 'type', 'name'] AS loupan_columns")
+    assert paged.endswith("ORDER BY n.id SKIP $skip LIMIT $limit } WITH collect([id, type, name]) AS rows "
+                          "RETURN rows AS loupan_rows, ['id', 'type', 'name'] AS loupan_columns")
     for wrap in (dialect.one_record, dialect.rows_record):
         with pytest.raises(ValueError, match="AS name"):
             wrap(("MATCH (n) RETURN n.id AS id, n.name", {}))
