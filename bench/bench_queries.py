@@ -310,8 +310,9 @@ def with_cpu(measure: Callable[[], dict[str, Any]], processes: dict[str, int | N
 
 def wait_quiet(pid: int | None, below: float = 0.1, longest: float = 120) -> float:
     """Wait until process ``pid`` uses less than ``below`` of a core over a second (at most
-    ``longest`` seconds); return the seconds waited. After the name index's build reads the whole
-    graph, the Neo4j server's collector works on for a while: the first side measured would pay."""
+    ``longest`` seconds); return the seconds waited. After a heavy load (the name index's build, a
+    warm-up, another side's 32 clients) the Neo4j server's collector works on for a while, and the
+    side measured next would pay for it."""
     started = time.perf_counter()
     while pid is not None and time.perf_counter() - started < longest:
         before = cpu_seconds(pid)
@@ -378,19 +379,22 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
             if peer_url and name in peer_queries:
                 pq, pv = peer_queries[name](anchors, store)
                 peer_body = {"query": pq, "variables": pv}
-            entry["waited_for_a_quiet_server_s"] = wait_quiet(server_pid)
             if args.warmup > 0:  # every side's plans compiled and hot in the JVM before any is measured
                 load(url, body, max(clients), args.warmup)
                 floor(step, max(clients), args.warmup)
                 if peer_url and peer_body:
                     load(peer_url, peer_body, max(clients), args.warmup)
+            waited: list[float] = []
             for c in clients:
                 cell: dict[str, Any] = {}
                 rounds: dict[str, list[dict[str, Any]]] = {"api": [], "floor": [], "peer": []}
-                for _ in range(args.rounds):
+                for _ in range(args.rounds):  # each side starts on a quiet server (see wait_quiet)
+                    waited.append(wait_quiet(server_pid))
                     rounds["api"].append(with_cpu(partial(load, url, body, c, args.seconds), {"api": None, **store_cpu}))
+                    waited.append(wait_quiet(server_pid))
                     rounds["floor"].append(with_cpu(partial(floor, step, c, args.seconds), store_cpu))
                     if peer_url and peer_body:
+                        waited.append(wait_quiet(server_pid))
                         rounds["peer"].append(with_cpu(partial(load, peer_url, peer_body, c, args.seconds),
                                                        {"peer": peer_pid, **store_cpu}))
                 for side, runs in rounds.items():
@@ -410,6 +414,7 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
                        f"api/peer rps ×{cell['rps_vs_peer']}" if "peer" in cell else "")
                     + " | CPU ms/request " + ", ".join(f"{side} {cell[side]['cpu_ms_per_request']}"
                                                        for side in ("api", "floor", "peer") if side in cell))
+            entry["waited_for_a_quiet_server_s"] = round(sum(waited), 1)
             out["queries"][name] = entry
         if args.profile:
             out["profile"] = profile(store, anchors, args.profile, store_name)
