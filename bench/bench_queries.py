@@ -20,6 +20,11 @@ client count:
 - peer:  (``--peer``, Neo4j only) the equivalent query against ``@neo4j/graphql`` served by Node
          over the same database (``bench/peer/``).
 
+Before a query's measurements every side is loaded for ``--warmup`` seconds (unmeasured), and each
+measurement starts once the Neo4j server is quiet (``wait_quiet``). Each records the CPU per request
+of the processes involved (``cpu_ms_per_request``): the API's (this process), the Neo4j server's
+(when this run started it) and the peer's Node process.
+
 Prints a table and writes JSON into ``bench/results/latest.json`` (merged by store and scale, so runs
 at different scales accumulate). Ratios: ``api p50 / floor p50`` (goal ≤ 2 for the flagship at 1M
 nodes, ≤ 3 for the 10,000-object response) and ``api rps / peer rps`` (goal ≥ 1).
@@ -423,9 +428,11 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
 
 def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name: str, repeat: int = 20) -> dict[str, Any]:
     """cProfile of ``repeat`` executions of one query in-process, store calls run inline (no threads)."""
+    from loupan.api.app import Router
     from loupan.api.context import Context
     from loupan.api.schema import schema
 
+    encode = Router(schema).encode_json  # as the app encodes its answers
     ctx_index = CachedIndex(store)
     if name == "search":  # built before profiling; other queries never read it (minutes at 1M nodes)
         ctx_index.get()
@@ -438,7 +445,7 @@ def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name:
             result = await schema.execute(QUERIES[name], variable_values=variables(name, anchors),
                                           context_value=Context(store=store, index=ctx_index))
             assert not result.errors, result.errors
-            json.dumps(result.data)
+            encode({"data": result.data})
 
     real = asyncio.to_thread
     asyncio.to_thread = inline  # type: ignore[assignment]
@@ -463,9 +470,10 @@ def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name:
         return sum(v[3] for k, v in stats.stats.items() if match(k))  # type: ignore[attr-defined]
 
     shares = {
-        "store_read (driver + decoding rows)": cumulative(lambda k: k[2] == "read" and k[0].endswith("graph/store.py")),
-        "Node/Edge.from_record": cumulative(lambda k: k[2] == "from_record"),
-        "json.dumps of the result": cumulative(lambda k: k[2] == "dumps" and "json" in k[0]),
+        "store reads (driver, rows, nodes)": cumulative(lambda k: k[2] in ("read", "read_nodes")
+                                                        and k[0].endswith("graph/store.py")),
+        "nodes and edges from rows": cumulative(lambda k: k[2] == "from_record" or k[0] == "<string>" and k[2] == "make"),
+        "encoding the answer": cumulative(lambda k: k[2] == "encode_json"),
     }
     return {"query": name, "repeat": repeat, "total_s": round(total, 3), "file": str(path.relative_to(ROOT)),
             "cumulative_s": {k: round(v, 3) for k, v in shares.items()}}

@@ -1,8 +1,9 @@
 """The one interface every graph backend implements, and the logic they share.
 
-A backend supplies a dialect module (``loupan.graph.cypher.<name>``) and two primitives, ``_read``
-and ``_write_batch``; everything else here is written once, so both stores behave alike and pass
-one contract test suite (``tests/contract``).
+A backend supplies a dialect module (``loupan.graph.cypher.<name>``) and three primitives, ``_read``
+(rows as dicts), ``_read_rows`` (rows by position, for reads made into many objects) and
+``_write_batch``; everything else here is written once, so both stores behave alike and pass one
+contract test suite (``tests/contract``).
 """
 
 from __future__ import annotations
