@@ -49,9 +49,10 @@ def error_code(error: GraphQLError) -> str:
 class Router(GraphQLRouter[Context, None]):
     def encode_json(self, data: object) -> bytes:
         """UTF-8 JSON with Chinese as it is (strawberry's default escapes every character outside
-        ASCII, six bytes where UTF-8 takes three), encoded by orjson: the flagship answer at 1M nodes
-        took 8.2 ms with ``json.dumps`` and 0.5 ms with orjson, and shrank from 562 to 362 kB.
-        What orjson refuses (an integer beyond 64 bits in ``attrs``) goes through ``json``."""
+        ASCII, six bytes where UTF-8 takes three), encoded by orjson: the benchmark's flagship answer
+        at 1M nodes shrank from 562 to 362 kB, and its encoding under the profiler from 8 to 1.4 ms
+        (``bench/README.md``). What orjson refuses (an integer beyond 64 bits in ``attrs``) goes
+        through ``json``."""
         try:
             return orjson.dumps(data)
         except TypeError:  # orjson.JSONEncodeError is one

@@ -232,7 +232,7 @@ def _node_maker(columns: tuple[str, ...]) -> Callable[[Iterable[Sequence[Any]]],
     from dicts. The function is generated once per column tuple, as ``dataclasses`` generates
     ``__init__``: the row is unpacked in the ``for`` and each slot set by a plain assignment, with no
     dict and no test per row for the columns absent (4,000 rows of four columns: 2.4 ms, against
-    6.6 ms for ``from_record`` of the same rows as dicts; ``bench/README.md`` has the command)."""
+    6.4 ms for ``from_record`` of the same rows as dicts; ``bench/README.md`` has the command)."""
     if "id" not in columns or "type" not in columns:
         raise ValueError(f"node rows need id and type columns, not only {columns}")
     attribute = {c: ("_attrs_text" if c == "attrs" else c) for c in columns if c in NODE_PROPERTIES}

@@ -16,7 +16,8 @@ What shapes this file:
 - Reads that can return many rows return one record instead: ``CALL () { <query> } RETURN
   collect({...}) AS loupan_rows`` (see :func:`one_record`). The Python driver spends about 45 µs of
   client CPU on each record (4,000 rows of two columns: 190 ms as records, 13 ms as one list), far
-  more than the server spends finding them.
+  more than the server spends finding them. Node reads collect each row as a list, the column names
+  beside them (:func:`rows_record`), and become nodes by position (``GraphStore.read_nodes``).
 """
 
 from __future__ import annotations
