@@ -246,6 +246,11 @@ def test_node_reads_return_the_fields_asked_besides_id_and_type(loaded: GraphSto
     assert loaded.get_nodes(["Person:张三@410100"], None)["Person:张三@410100"] == full
     with pytest.raises(ValueError, match="unknown node properties"):
         loaded.get_nodes(["Place:410102"], ["name", "n.attrs"])
+    # reads that match nothing: no nodes, with or without fields (no rows must still be an answer)
+    for fields in (None, ("name",)):
+        assert loaded.get_nodes(["no such id"], fields) == {}
+        assert loaded.list_nodes(["TaskForce"], ["99"], fields=fields) == []
+        assert loaded.developer_projects("Developer:nobody", 2, fields) == []
 
 
 @pytest.mark.parametrize("fields", [None, ("name",)])
