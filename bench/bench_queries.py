@@ -193,16 +193,23 @@ class RawNeo4j:
 
         self._neo4j = neo4j
         self.driver = neo4j.GraphDatabase.driver(info["uri"], auth=(info["user"], info["password"]))
+        self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="floor-wave")
 
-    def run(self, queries: list[Query]) -> int:
-        # auto-commit, as Neo4jStore reads (a managed transaction would add a round trip for COMMIT)
+    def run(self, waves: list[list[Query]]) -> int:
+        """Each wave's statements side by side (a session each, as the store sends them), the waves
+        one after another; each statement an auto-commit transaction, as Neo4jStore reads (a managed
+        transaction would add a round trip for COMMIT)."""
+        def one(query: Query) -> int:
+            with self.driver.session(default_access_mode=self._neo4j.READ_ACCESS) as session:
+                return len(list(session.run(self._neo4j.Query(query[0]), query[1])))  # type: ignore[arg-type]
+
         n = 0
-        with self.driver.session(default_access_mode=self._neo4j.READ_ACCESS) as session:
-            for text, params in queries:
-                n += len(list(session.run(self._neo4j.Query(text), params)))  # type: ignore[arg-type]
+        for wave in waves:
+            n += one(wave[0]) if len(wave) == 1 else sum(self._pool.map(one, wave))
         return n
 
     def close(self) -> None:
+        self._pool.shutdown()
         self.driver.close()
 
 
@@ -215,12 +222,12 @@ class RawLadybug:
         self._ladybug, self._db = ladybug, store._db
         self._local = threading.local()
 
-    def run(self, queries: list[Query]) -> int:
+    def run(self, waves: list[list[Query]]) -> int:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._ladybug.Connection(self._db)
         n = 0
-        for text, params in queries:
+        for text, params in (q for wave in waves for q in wave):  # the embedded store reads one at a time
             n += len(conn.execute(text, params).get_all())
         return n
 
@@ -231,17 +238,20 @@ class RawLadybug:
 # -- recording what the API runs ----------------------------------------------------------------
 
 @contextmanager
-def recording(store: GraphStore) -> Iterator[list[Query]]:
-    """Every read the store sends while inside (as dicts or as positional rows), except the search
-    index's generation check."""
-    seen: list[Query] = []
+def recording(store: GraphStore) -> Iterator[list[tuple[Query, float, float]]]:
+    """Every read the store sends while inside (as dicts or as positional rows), with the times it
+    started and ended, except the search index's generation check."""
+    seen: list[tuple[Query, float, float]] = []
     skip = store.dialect.generation()[0]
 
     def recorded(original: Callable[[str, dict[str, Any]], Any]) -> Callable[[str, dict[str, Any]], Any]:
         def record(query: str, params: dict[str, Any]) -> Any:
-            if query != skip:
-                seen.append((query, params))
-            return original(query, params)
+            started = time.perf_counter()
+            try:
+                return original(query, params)
+            finally:
+                if query != skip:
+                    seen.append(((query, params), started, time.perf_counter()))
         return record
 
     store._read = recorded(store._read)  # type: ignore[method-assign]
@@ -250,6 +260,22 @@ def recording(store: GraphStore) -> Iterator[list[Query]]:
         yield seen
     finally:
         del store._read, store._read_rows
+
+
+def waves(recorded: list[tuple[Query, float, float]]) -> list[list[Query]]:
+    """The statements in the order they started, grouped into waves of those that ran at the same
+    time (each started before all the earlier ones of its wave had ended): the floor replays a
+    wave's statements side by side, as the API sent them, and the waves one after another."""
+    out: list[list[Query]] = []
+    wave_end = float("-inf")
+    for query, started, ended in sorted(recorded, key=lambda r: r[1]):
+        if out and started < wave_end:
+            out[-1].append(query)
+            wave_end = max(wave_end, ended)
+        else:
+            out.append([query])
+            wave_end = ended
+    return out
 
 
 # -- measuring --------------------------------------------------------------------------------------
@@ -368,18 +394,19 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
                                                           "min_requests": 0, "warmup": 0, "timeout": 3600}),
                                         check=True)
             del answer
-            statements = list(statements)
+            statements = waves(list(statements))
             step: Callable[[], Any]
             if name == "search":
                 q = anchors.search
 
-                def step(statements: list[Query] = statements, q: str = q) -> Any:
+                def step(statements: list[list[Query]] = statements, q: str = q) -> Any:
                     index.get().search(q, None, 10)
                     return raw.run(statements)
             else:
-                def step(statements: list[Query] = statements) -> Any:
+                def step(statements: list[list[Query]] = statements) -> Any:
                     return raw.run(statements)
-            entry: dict[str, Any] = {"statements": len(statements), "rows": step(), "clients": {}}
+            entry: dict[str, Any] = {"statements": sum(len(w) for w in statements), "waves": len(statements),
+                                     "rows": step(), "clients": {}}
             peer_body = None
             if peer_url and name in peer_queries:
                 pq, pv = peer_queries[name](anchors, store)

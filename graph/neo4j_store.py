@@ -63,6 +63,7 @@ def retried(read: Callable[[], T], attempts: int = READ_ATTEMPTS, delay: float =
 class Neo4jStore(GraphStore):
     dialect = dialect
     name = "neo4j"
+    concurrent_reads = True
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = None, *,
                  batch_size: int = DEFAULT_BATCH_SIZE) -> None:

@@ -8,6 +8,7 @@ contract test suite (``tests/contract``).
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from types import ModuleType
@@ -41,12 +42,16 @@ class GraphStore(ABC):
 
     dialect: ModuleType
     name: str = "abstract"
+    # Whether reads sent from several threads at once run side by side (a server: each read is its
+    # own session), so a question may split its reads to answer sooner; False where they queue.
+    concurrent_reads: bool = False
 
     def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.batch_size = batch_size
         self.round_trips = 0  # queries sent; tests read it to prove batching
+        self._counting = threading.Lock()  # reads may come from several threads at once
 
     # -- primitives a backend provides -------------------------------------------------------
     @abstractmethod
@@ -71,14 +76,18 @@ class GraphStore(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _count_read(self) -> None:
+        with self._counting:
+            self.round_trips += 1
+
     def read(self, query: Query) -> list[dict[str, Any]]:
-        self.round_trips += 1
+        self._count_read()
         return self._read(*query)
 
     def read_nodes(self, query: Query) -> list[Node]:
         """The nodes a query's rows describe (columns named as node properties; others skipped),
         made from positional rows by :meth:`Node.maker`."""
-        self.round_trips += 1
+        self._count_read()
         columns, rows = self._read_rows(*query)
         return Node.maker(tuple(columns))(rows) if rows else []
 

@@ -271,7 +271,8 @@ def test_edges_with_ends_reads_the_edges_of_edges_of_and_their_ends(loaded: Grap
     assert loaded.edges_with_ends(["Developer:恒大"], ["DEVELOPS"], "in") == ([], {})
 
 
-def test_task_forces_by_city_reads_only_the_fields_asked_and_groups_alike(store: GraphStore) -> None:
+def test_task_forces_by_city_reads_only_the_fields_asked_and_groups_alike(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
     nodes = [NodeRow("Developer:d", "Developer", "某地产", key="d"),
              NodeRow("Project:p", "Project", "某苑", key="p", code="410102", level="x", attrs={"a": 1}),
              NodeRow("Project:q", "Project", "某园", key="q", code="410203"),  # no place: grouped by its own code
@@ -303,6 +304,10 @@ def test_task_forces_by_city_reads_only_the_fields_asked_and_groups_alike(store:
         projects={"name"}, cities={"name"}, task_forces={"name"}))
     assert shape(named) == shape(full)
     assert all(p.attrs == {} and p.level == "" for g in named for p in g.projects)
+    # the cities' reads one after another, or side by side (split in parts): the same answer
+    for concurrent in (False, True):
+        monkeypatch.setattr(store, "concurrent_reads", concurrent)
+        assert shape(queries.task_forces_by_city(store, "Developer:d")) == shape(full)
     bare = queries.task_forces_by_city(store, "Developer:d", queries.GroupFields((), (), ()))
     assert [[(t.task_force.id, t.via) for t in g.task_forces] for g in bare] == \
         [[(t.task_force.id, t.via) for t in g.task_forces] for g in full]
