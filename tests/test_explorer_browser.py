@@ -533,6 +533,9 @@ def test_editor_merges_undoes_and_judges_with_the_audit_in_view(page: Page, sche
     p.page.wait_for_selector("#form-splitEntity .notice-ok")
     assert p.page.locator("#key-dialog[open]").count() == 0
     p.page.wait_for_selector("#audit-server")
+    # The page then opens the entity the split restored and puts it in the address. Wait for that
+    # before navigating: its late address change would otherwise win over the navigation below.
+    p.page.wait_for_function("(id) => decodeURIComponent(location.hash) === '#entity=' + id", arg=other)
 
     # Judge the pair not the same; the judgement is listed with the audit.
     p.page.goto(p.page.url.split("#")[0] + "#entity=" + keep.replace(":", "%3A"))
