@@ -535,6 +535,9 @@ def main() -> int:
 
     import neo4j
 
+    # before this run starts anything: what else the machine is doing (the ratios moved by a third
+    # between runs on a machine shared with other jobs and one with nothing else running)
+    load_at_start = os.getloadavg()[0]
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("runs", {})
     for store_name in args.stores.split(","):
@@ -549,7 +552,8 @@ def main() -> int:
         run["settings"] = {"seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup, "seed": args.seed,
                            "python": platform.python_version(), "strawberry": metadata.version("strawberry-graphql"),
                            "neo4j_driver": neo4j.__version__,
-                           "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()[0]}
+                           "cpus": os.cpu_count(), "load_avg_at_start": load_at_start,
+                           "load_avg_at_end": os.getloadavg()[0]}
         run["settings"]["written"] = {"seconds": anchors.written_s, "batch": anchors.batch} if anchors.written_s else None
         if getattr(store, "memory", None):
             run["settings"]["server_memory"] = store.memory  # type: ignore[attr-defined]
