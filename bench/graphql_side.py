@@ -1,0 +1,125 @@
+"""The flagship's GraphQL side alone, beside the least it could cost: the same answer's dicts built directly.
+
+    python bench/graphql_side.py                    # 12 cities, 326 task forces each (3,912 links)
+    python bench/graphql_side.py --cities 12 --per-city 30 --repeat 300
+
+The store is out of the picture: ``queries.task_forces_by_city`` is replaced by a function that
+returns groups made up front (nodes made by ``Node.maker`` as the store's reads make them, two
+handling task forces and the rest the city's in each city), and the app's schema executes the
+flagship query over them in-process (``asyncio.to_thread`` runs inline), then encodes the answer as
+the app does. What is timed per execution, in CPU seconds of this process: parsing (cached) and
+validation (cached), the resolvers (``Developer.task_forces_by_city`` making a ``TaskForceLink`` and
+an ``Entity`` per link), completion and encoding. The floor beside it builds the same answer as
+plain dicts from the same groups and encodes it with orjson: what a completion compiled for this
+selection could at best come down to. Both answers are checked to be the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+import orjson  # noqa: E402
+
+from loupan.graph import queries  # noqa: E402
+from loupan.graph.model import Node, NodeRow  # noqa: E402
+
+QUERY = ("query($id: ID!) { developer(id: $id) { name taskForcesByCity { city { name code } "
+         "projects { name } taskForces { via taskForce { name } } } } }")
+DEVELOPER = "Developer:bench"
+
+
+def make_groups(cities: int, per_city: int) -> list[queries.CityGroup]:
+    """``cities`` groups of 4 projects, 2 handling task forces and ``per_city`` city task forces."""
+    plain, labelled = Node.maker(("id", "type", "name", "code")), Node.maker(("id", "type", "name", "code", "labels"))
+    groups = []
+    for c in range(cities):
+        code = f"{41 + c % 20}{c // 20 + 1:02d}00"
+        group = queries.CityGroup(city=plain([[f"Place:{code}", "Place", f"城市{c}", code]])[0], city_code=code)
+        group.projects = plain([[f"Project:{code}:{i}", "Project", f"项目{c}-{i}", code] for i in range(4)])
+        group.task_forces = [queries.TaskForceLink(n, "project") for n in labelled(
+            [[f"TaskForce:{code}:h{i}", "TaskForce", f"项目专班{c}-{i}", code, ["TaskForce"]] for i in range(2)])]
+        group.task_forces += [queries.TaskForceLink(n, "city") for n in plain(
+            [[f"TaskForce:{code}:{i:05d}", "TaskForce", f"某市专班{c}-{i}", code] for i in range(per_city)])]
+        groups.append(group)
+    return groups
+
+
+def direct(groups: list[queries.CityGroup]) -> bytes:
+    return orjson.dumps({"data": {"developer": {"name": "某地产", "taskForcesByCity": [
+        {"city": {"name": g.city.name, "code": g.city.code} if g.city else None,
+         "projects": [{"name": p.name} for p in g.projects],
+         "taskForces": [{"via": t.via, "taskForce": {"name": t.task_force.name}} for t in g.task_forces]}
+        for g in groups]}}})
+
+
+def cpu_ms(fn: Callable[[], Any], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        times.append((time.process_time() - start) * 1000)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cities", type=int, default=12)
+    parser.add_argument("--per-city", type=int, default=324, help="city task forces in each city")
+    parser.add_argument("--repeat", type=int, default=150)
+    args = parser.parse_args()
+
+    from loupan.api.app import Router
+    from loupan.api.context import Context
+    from loupan.api.schema import schema
+    from loupan.graph.ladybug_store import LadybugStore
+    from loupan.graph.search import CachedIndex
+
+    groups = make_groups(args.cities, args.per_city)
+    store = LadybugStore(Path(tempfile.mkdtemp(prefix="loupan-graphql-side-")) / "store")
+    store.upsert([NodeRow(id=DEVELOPER, type="Developer", name="某地产")], [])
+    queries.task_forces_by_city = lambda *_a, **_k: groups  # type: ignore[assignment]
+    encode, index = Router(schema).encode_json, CachedIndex(store)
+
+    async def inline(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
+        return fn(*a, **kw)
+
+    asyncio.to_thread = inline  # type: ignore[assignment]
+
+    async def execute() -> bytes:
+        result = await schema.execute(QUERY, variable_values={"id": DEVELOPER},
+                                      context_value=Context(store=store, index=index))
+        if result.errors:
+            raise SystemExit(f"graphql_side: the query failed: {result.errors}")
+        return bytes(encode({"data": result.data}))
+
+    loop = asyncio.new_event_loop()
+    try:
+        answer = loop.run_until_complete(execute())
+        if answer != direct(groups):
+            print("graphql_side: the direct answer differs from the API's", file=sys.stderr)
+            return 1
+        cpu_ms(lambda: loop.run_until_complete(execute()), 10)  # warm: caches, plans
+        api = cpu_ms(lambda: loop.run_until_complete(execute()), args.repeat)
+        floor = cpu_ms(lambda: direct(groups), args.repeat)
+    finally:
+        loop.close()
+    links = sum(len(g.task_forces) for g in groups)
+    print(f"{links} links, {len(answer)} bytes, CPU ms per execution (median, min) over {args.repeat}: "
+          f"GraphQL {statistics.median(api):.2f}, {min(api):.2f}; direct dicts {statistics.median(floor):.2f}, "
+          f"{min(floor):.2f}; × {statistics.median(api) / statistics.median(floor):.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
