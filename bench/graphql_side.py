@@ -117,7 +117,7 @@ def main() -> int:
     links = sum(len(g.task_forces) for g in groups)
     print(f"{links} links, {len(answer)} bytes, CPU ms per execution (median, min) over {args.repeat}: "
           f"GraphQL {statistics.median(api):.2f}, {min(api):.2f}; direct dicts {statistics.median(floor):.2f}, "
-          f"{min(floor):.2f}; × {statistics.median(api) / statistics.median(floor):.1f}")
+          f"{min(floor):.2f}; × {statistics.median(api) / max(statistics.median(floor), 1e-6):.1f}")
     return 0
 
 
