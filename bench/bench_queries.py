@@ -535,8 +535,8 @@ def main() -> int:
 
     import neo4j
 
-    # before this run starts anything: what else the machine is doing (the ratios moved by a third
-    # between runs on a machine shared with other jobs and one with nothing else running)
+    # before this run starts anything: what else the machine is doing (the flagship's ratio to the
+    # peer at 1M moved by a quarter between a machine shared with other jobs and a quiet one)
     load_at_start = os.getloadavg()[0]
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("runs", {})
