@@ -30,13 +30,13 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import orjson  # noqa: E402
+from bench_queries import QUERIES  # noqa: E402
 
 from loupan.graph import queries  # noqa: E402
 from loupan.graph.model import Node, NodeRow  # noqa: E402
+from loupan.graph.store import GraphStore  # noqa: E402
 
-QUERY = ("query($id: ID!) { developer(id: $id) { name taskForcesByCity { city { name code } "
-         "projects { name } taskForces { via taskForce { name } } } } }")
-DEVELOPER = "Developer:bench"
+DEVELOPER, DEVELOPER_NAME = "Developer:bench", "某地产"
 
 
 def make_groups(cities: int, per_city: int) -> list[queries.CityGroup]:
@@ -56,7 +56,7 @@ def make_groups(cities: int, per_city: int) -> list[queries.CityGroup]:
 
 
 def direct(groups: list[queries.CityGroup]) -> bytes:
-    return orjson.dumps({"data": {"developer": {"name": "某地产", "taskForcesByCity": [
+    return orjson.dumps({"data": {"developer": {"name": DEVELOPER_NAME, "taskForcesByCity": [
         {"city": {"name": g.city.name, "code": g.city.code} if g.city else None,
          "projects": [{"name": p.name} for p in g.projects],
          "taskForces": [{"via": t.via, "taskForce": {"name": t.task_force.name}} for t in g.task_forces]}
@@ -79,15 +79,25 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=150)
     args = parser.parse_args()
 
+    from loupan.graph.ladybug_store import LadybugStore
+
+    groups = make_groups(args.cities, args.per_city)
+    with tempfile.TemporaryDirectory(prefix="loupan-graphql-side-") as tmp:
+        store = LadybugStore(Path(tmp) / "store")
+        try:
+            return measure(store, groups, args.repeat)
+        finally:
+            store.close()
+
+
+def measure(store: GraphStore, groups: list[queries.CityGroup], repeat: int) -> int:
+    """Time the flagship through the app's schema over ``groups`` and beside it the direct answer."""
     from loupan.api.app import Router
     from loupan.api.context import Context
     from loupan.api.schema import schema
-    from loupan.graph.ladybug_store import LadybugStore
     from loupan.graph.search import CachedIndex
 
-    groups = make_groups(args.cities, args.per_city)
-    store = LadybugStore(Path(tempfile.mkdtemp(prefix="loupan-graphql-side-")) / "store")
-    store.upsert([NodeRow(id=DEVELOPER, type="Developer", name="某地产")], [])
+    store.upsert([NodeRow(id=DEVELOPER, type="Developer", name=DEVELOPER_NAME)], [])
     queries.task_forces_by_city = lambda *_a, **_k: groups  # type: ignore[assignment]
     encode, index = Router(schema).encode_json, CachedIndex(store)
 
@@ -97,7 +107,7 @@ def main() -> int:
     asyncio.to_thread = inline  # type: ignore[assignment]
 
     async def execute() -> bytes:
-        result = await schema.execute(QUERY, variable_values={"id": DEVELOPER},
+        result = await schema.execute(QUERIES["flagship"], variable_values={"id": DEVELOPER},
                                       context_value=Context(store=store, index=index))
         if result.errors:
             raise SystemExit(f"graphql_side: the query failed: {result.errors}")
@@ -110,12 +120,12 @@ def main() -> int:
             print("graphql_side: the direct answer differs from the API's", file=sys.stderr)
             return 1
         cpu_ms(lambda: loop.run_until_complete(execute()), 10)  # warm: caches, plans
-        api = cpu_ms(lambda: loop.run_until_complete(execute()), args.repeat)
-        floor = cpu_ms(lambda: direct(groups), args.repeat)
+        api = cpu_ms(lambda: loop.run_until_complete(execute()), repeat)
+        floor = cpu_ms(lambda: direct(groups), repeat)
     finally:
         loop.close()
     links = sum(len(g.task_forces) for g in groups)
-    print(f"{links} links, {len(answer)} bytes, CPU ms per execution (median, min) over {args.repeat}: "
+    print(f"{links} links, {len(answer)} bytes, CPU ms per execution (median, min) over {repeat}: "
           f"GraphQL {statistics.median(api):.2f}, {min(api):.2f}; direct dicts {statistics.median(floor):.2f}, "
           f"{min(floor):.2f}; × {statistics.median(api) / max(statistics.median(floor), 1e-6):.1f}")
     return 0
