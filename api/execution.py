@@ -18,13 +18,19 @@ list value that is not a plain list or tuple, a resolve middleware (a schema ext
 hook), ``@defer``/``@stream`` and any other directive on a field. Attributes read before falling back
 are read again by the normal path; a plain field is a plain attribute, so that is harmless.
 
+Each object's completion is a function generated once per plan (``compile_plan``, kept across
+requests), the way ``dataclasses`` generates ``__init__``: one attribute read and one type test per
+field, the object's dict built at the end, nested objects completed by their own plan's function.
+
 ``LOUPAN_GRAPHQL_FAST_PATH=0`` turns the fast path off (``FAST_PATH``; the tests compare both).
 """
 
 from __future__ import annotations
 
+import keyword
 import os
 from collections.abc import Callable
+from functools import lru_cache
 from types import CoroutineType, GeneratorType
 from typing import Any
 
@@ -56,9 +62,10 @@ _STR_AS_IS = (GraphQLString, GraphQLID)
 # A field of a plan: response name, attribute to read (None: __typename), whether the type is
 # non-null, the leaf type's output coercion (a scalar or enum), whether that coercion returns a str
 # unchanged, the field's type without its non-null (lists), and for an object or a list of objects
-# the object type and its plan.
+# the object type and the function completing it (``compile_plan``).
+_Complete = Callable[[Any, Any], dict[str, Any]]
 _Step = tuple[str, str | None, bool, Callable[[Any], Any] | None, bool, "GraphQLList[Any] | None",
-              "tuple[GraphQLObjectType, tuple[_Step, ...]] | None"]
+              "tuple[GraphQLObjectType, _Complete] | None"]
 
 
 class _Fallback(Exception):  # control flow only: never leaves this module
@@ -96,6 +103,145 @@ def _inert(value: Any, is_awaitable: Callable[[Any], bool]) -> bool:
     return True
 
 
+def _step_value(step: _Step, is_awaitable: Callable[[Any], bool]) -> Callable[[Any, Any], Any]:
+    """The answer for one field of a plan, given the attribute's value, as graphql-core completes it,
+    or ``_Fallback``: what a generated completion calls for anything but its common cases."""
+    _, _, non_null, coerce, str_as_is, list_type, sub = step
+
+    def value_of(value: Any, info: Any) -> Any:
+        if str_as_is and value.__class__ is str:
+            return value
+        if value.__class__ not in _INERT and not _inert(value, is_awaitable):
+            raise _Fallback
+        if value is None or value is Undefined:
+            if non_null:
+                raise _Fallback
+            return None
+        if coerce is not None:
+            coerced = coerce(value)
+            if coerced is None or coerced is Undefined:
+                raise _Fallback
+            return coerced
+        if sub is not None:
+            object_type, complete = sub
+            if list_type is None:
+                is_type_of = object_type.is_type_of
+                if is_type_of is not None and is_type_of(value, info) is not True:
+                    raise _Fallback
+                return complete(value, info)
+            if value.__class__ is not list and value.__class__ is not tuple:
+                raise _Fallback
+            return _complete_items(complete, object_type, isinstance(list_type.of_type, GraphQLNonNull),
+                                   info, value, is_awaitable)
+        return _complete_list(list_type, value, is_awaitable)
+
+    return value_of
+
+
+@lru_cache(maxsize=1024)
+def compile_plan(plan: tuple[_Step, ...], parent_type: GraphQLObjectType,
+                 is_awaitable: Callable[[Any], bool]) -> _Complete:
+    """A function ``complete(source, info)`` returning the dict of ``source`` by ``plan`` (``info``:
+    the enclosing field's, None at the top, for nested objects' ``is_type_of``), or raising.
+
+    Generated from the plan once, as ``dataclasses`` generates ``__init__``, and kept for every later
+    request with the same selection: per field, the attribute read (``source.name``), a ``str``
+    answered as is, a non-null object of an inert class checked with ``is_type_of`` and completed by
+    its own plan's function, and anything else handed to :func:`_step_value`. The generated text holds
+    only attribute names that are identifiers and numbered names; the response names, types and
+    functions are values in its namespace."""
+    namespace: dict[str, Any] = {"INERT": _INERT, "Undefined": Undefined, "Fallback": _Fallback}
+    lines = ["def complete(source, info):"]
+    keys = []
+    for i, step in enumerate(plan):
+        response_name, attr, _, _, str_as_is, list_type, sub = step
+        namespace[f"K{i}"] = response_name
+        keys.append(f"K{i}: r{i}")
+        if attr is None:
+            namespace[f"T{i}"] = parent_type.name
+            lines.append(f"    r{i} = T{i}")
+            continue
+        namespace[f"V{i}"] = _step_value(step, is_awaitable)
+        if attr.isidentifier() and not keyword.iskeyword(attr) and not attr.startswith("__"):
+            lines.append(f"    v = source.{attr}")
+        else:
+            namespace[f"A{i}"] = attr
+            lines.append(f"    v = getattr(source, A{i})")
+        if str_as_is:
+            lines.append(f"    r{i} = v if v.__class__ is str else V{i}(v, info)")
+        elif sub is not None and list_type is None:
+            object_type, complete = sub
+            namespace[f"C{i}"] = complete
+            lines += ["    if v.__class__ in INERT and v is not None and v is not Undefined:"]
+            if object_type.is_type_of is not None:
+                namespace[f"I{i}"] = object_type.is_type_of
+                lines += [f"        if I{i}(v, info) is not True:", "            raise Fallback"]
+            lines += [f"        r{i} = C{i}(v, info)", "    else:", f"        r{i} = V{i}(v, info)"]
+        else:
+            lines.append(f"    r{i} = V{i}(v, info)")
+    lines.append("    return {" + ", ".join(keys) + "}")
+    exec("\n".join(lines), namespace)  # generated from the plan's shape, no input text
+    complete_fn: _Complete = namespace["complete"]
+    return complete_fn
+
+
+def _complete_items(complete: _Complete, item_type: GraphQLObjectType, non_null: bool, info: Any,
+                    items: list[Any] | tuple[Any, ...], is_awaitable: Callable[[Any], bool]) -> list[Any]:
+    """A list of objects, each by ``complete``, or ``_Fallback``."""
+    inert = _INERT
+    is_type_of = item_type.is_type_of
+    out: list[Any] = []
+    append = out.append
+    for item in items:
+        if item is None or item is Undefined:
+            if non_null:
+                raise _Fallback
+            append(None)
+            continue
+        if item.__class__ not in inert and not _inert(item, is_awaitable):
+            raise _Fallback
+        if is_type_of is not None and is_type_of(item, info) is not True:
+            raise _Fallback
+        append(complete(item, info))
+    return out
+
+
+def _complete_list(list_type: Any, value: Any, is_awaitable: Callable[[Any], bool]) -> list[Any]:
+    """A list of leaves (``value`` is not null), as graphql-core completes it, or ``_Fallback``."""
+    if value.__class__ is not list and value.__class__ is not tuple:
+        raise _Fallback
+    item_type = list_type.of_type
+    non_null = isinstance(item_type, GraphQLNonNull)
+    if non_null:
+        item_type = item_type.of_type
+    if isinstance(item_type, GraphQLList):
+        nested: list[Any] = []
+        for item in value:
+            if item is None or item is Undefined:
+                if non_null:
+                    raise _Fallback
+                nested.append(None)
+            else:
+                nested.append(_complete_list(item_type, item, is_awaitable))
+        return nested
+    coerce = item_type.coerce_output_value
+    inert = _INERT
+    out: list[Any] = []
+    for item in value:
+        if item.__class__ not in inert and not _inert(item, is_awaitable):
+            raise _Fallback
+        if item is None or item is Undefined:
+            if non_null:
+                raise _Fallback
+            out.append(None)
+            continue
+        coerced = coerce(item)
+        if coerced is None or coerced is Undefined:
+            raise _Fallback
+        out.append(coerced)
+    return out
+
+
 class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
     """strawberry's executor, with objects of plain leaf fields completed without per-field execution."""
 
@@ -105,15 +251,18 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
         self._fast = FAST_PATH and (manager is None or manager._middleware_resolvers is None)
         roots = (self.schema.query_type, self.schema.mutation_type, self.schema.subscription_type)
         self._roots = frozenset(id(t) for t in roots if t is not None)
-        # (parent type, grouped field set) -> plan or None; the key objects are kept alive with it
-        self._plans: dict[tuple[int, int], tuple[Any, Any, tuple[_Step, ...] | None]] = {}
+        # (parent type, grouped field set) -> completion or None; the key objects are kept alive with it
+        self._plans: dict[tuple[int, int], tuple[Any, Any, _Complete | None]] = {}
 
-    def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> tuple[_Step, ...] | None:
-        """The plan for ``grouped_field_set`` on ``parent_type`` (None: not all plain leaves), made once."""
+    def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> _Complete | None:
+        """The completion for ``grouped_field_set`` on ``parent_type`` (None: not all plain leaves),
+        planned once per request and compiled once per plan."""
         key = (id(parent_type), id(grouped_field_set))
         cached = self._plans.get(key)
         if cached is None:
-            cached = (parent_type, grouped_field_set, self._plan(parent_type, grouped_field_set))
+            plan = self._plan(parent_type, grouped_field_set)
+            complete = None if plan is None else compile_plan(plan, parent_type, self.is_awaitable)
+            cached = (parent_type, grouped_field_set, complete)
             self._plans[key] = cached
         return cached[2]
 
@@ -154,11 +303,11 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
                                   any(inner is t for t in _STR_AS_IS), None, None))
             elif isinstance(named, GraphQLObjectType):  # an object, or a list of objects
                 collected = self.collect_subfields(named, field_details_list)
-                plan = None if collected.new_defer_usages else self._plan_of(named, collected.grouped_field_set)
-                if plan is None:
+                complete = None if collected.new_defer_usages else self._plan_of(named, collected.grouped_field_set)
+                if complete is None:
                     return None
                 steps.append((response_name, attr, non_null, None, False,
-                              inner if isinstance(inner, GraphQLList) else None, (named, plan)))
+                              inner if isinstance(inner, GraphQLList) else None, (named, complete)))
             else:  # an interface, a union, a list of lists of objects
                 return None
         return tuple(steps)
@@ -166,10 +315,10 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
                        grouped_field_set: dict[str, Any], position_context: Any) -> Any:
         if self._fast and position_context is None:
-            plan = self._plan_of(parent_type, grouped_field_set)
-            if plan is not None:
+            complete = self._plan_of(parent_type, grouped_field_set)
+            if complete is not None:
                 try:
-                    return self._complete_leaves(plan, parent_type, source_value, None)
+                    return complete(source_value, None)  # graphql-core has checked is_type_of
                 except Exception:  # anything unusual: graphql-core's path decides
                     pass
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
@@ -186,109 +335,10 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
                 item_type = item_type.of_type
             if isinstance(item_type, GraphQLObjectType):
                 collected = self.collect_subfields(item_type, field_details_list)
-                plan = None if collected.new_defer_usages else self._plan_of(item_type, collected.grouped_field_set)
-                if plan is not None:
+                complete = None if collected.new_defer_usages else self._plan_of(item_type, collected.grouped_field_set)
+                if complete is not None:
                     try:
-                        return self._complete_items(plan, item_type, non_null, info, result)
+                        return _complete_items(complete, item_type, non_null, info, result, self.is_awaitable)
                     except Exception:  # anything unusual: graphql-core's path decides
                         pass
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
-
-    def _complete_items(self, plan: tuple[_Step, ...], item_type: GraphQLObjectType, non_null: bool, info: Any,
-                        items: list[Any] | tuple[Any, ...]) -> list[Any]:
-        is_awaitable = self.is_awaitable
-        inert = _INERT
-        is_type_of = item_type.is_type_of
-        complete_leaves = self._complete_leaves
-        out: list[Any] = []
-        for item in items:
-            if item is None or item is Undefined:
-                if non_null:
-                    raise _Fallback
-                out.append(None)
-                continue
-            if item.__class__ not in inert and not _inert(item, is_awaitable):
-                raise _Fallback
-            if is_type_of is not None and is_type_of(item, info) is not True:
-                raise _Fallback
-            out.append(complete_leaves(plan, item_type, item, info))
-        return out
-
-    def _complete_leaves(self, plan: tuple[_Step, ...], parent_type: GraphQLObjectType, source: Any,
-                         info: Any) -> dict[str, Any]:
-        """The object's dict by ``plan``; ``info`` is the enclosing field's (None at the top, where
-        graphql-core has already checked ``is_type_of``), passed to nested objects' ``is_type_of``."""
-        is_awaitable = self.is_awaitable
-        inert = _INERT
-        result: dict[str, Any] = {}
-        for response_name, attr, non_null, coerce, str_as_is, list_type, sub in plan:
-            if attr is None:
-                result[response_name] = parent_type.name
-                continue
-            value = getattr(source, attr)
-            if str_as_is and value.__class__ is str:
-                result[response_name] = value
-                continue
-            if value.__class__ not in inert and not _inert(value, is_awaitable):
-                raise _Fallback
-            if value is None or value is Undefined:
-                if non_null:
-                    raise _Fallback
-                result[response_name] = None
-            elif coerce is not None:
-                coerced = coerce(value)
-                if coerced is None or coerced is Undefined:
-                    raise _Fallback
-                result[response_name] = coerced
-            elif sub is not None:
-                object_type, object_plan = sub
-                if list_type is None:
-                    is_type_of = object_type.is_type_of
-                    if is_type_of is not None and is_type_of(value, info) is not True:
-                        raise _Fallback
-                    result[response_name] = self._complete_leaves(object_plan, object_type, value, info)
-                else:
-                    if value.__class__ is not list and value.__class__ is not tuple:
-                        raise _Fallback
-                    item_type = list_type.of_type
-                    result[response_name] = self._complete_items(object_plan, object_type,
-                                                                 isinstance(item_type, GraphQLNonNull), info, value)
-            else:
-                result[response_name] = self._complete_list(list_type, value)
-        return result
-
-    def _complete_list(self, list_type: Any, value: Any) -> list[Any]:
-        """A list of leaves (``value`` is not null), as graphql-core completes it, or ``_Fallback``."""
-        if value.__class__ is not list and value.__class__ is not tuple:
-            raise _Fallback
-        item_type = list_type.of_type
-        non_null = isinstance(item_type, GraphQLNonNull)
-        if non_null:
-            item_type = item_type.of_type
-        if isinstance(item_type, GraphQLList):
-            nested: list[Any] = []
-            for item in value:
-                if item is None or item is Undefined:
-                    if non_null:
-                        raise _Fallback
-                    nested.append(None)
-                else:
-                    nested.append(self._complete_list(item_type, item))
-            return nested
-        coerce = item_type.coerce_output_value
-        is_awaitable = self.is_awaitable
-        inert = _INERT
-        out: list[Any] = []
-        for item in value:
-            if item.__class__ not in inert and not _inert(item, is_awaitable):
-                raise _Fallback
-            if item is None or item is Undefined:
-                if non_null:
-                    raise _Fallback
-                out.append(None)
-                continue
-            coerced = coerce(item)
-            if coerced is None or coerced is Undefined:
-                raise _Fallback
-            out.append(coerced)
-        return out

@@ -30,7 +30,7 @@ WAITS = ("BoltSocketBase._wait_for_io", "EpollSelector.select", "_worker", "Cond
 # (category, frame substrings: a sample belongs to the first category one of its frames contains)
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("encoding the answer (orjson)", ("Router.encode_json",)),
-    ("GraphQL completion (fast path)", ("LeafFastPathExecutor._complete",)),
+    ("GraphQL completion (fast path)", ("api/execution.py", "complete (<string>")),
     ("API objects (Entity.of, TaskForceLink.of, the resolvers' lists)",
      ("TaskForceLink.of", "EntityInterface.of", "Developer.task_forces_by_city.<locals>")),
     ("driver: unpacking records", ("Unpacker.unpack",)),

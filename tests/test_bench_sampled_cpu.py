@@ -18,7 +18,7 @@ STACKS = [
     f"{LOOP};EpollSelector.select (selectors.py:468) 40",
     "_bootstrap (threading.py:1002);_worker (concurrent/futures/thread.py:81) 100",
     f"{LOOP};handle (fastapi/routing.py:1373);execute (graphql/execution/executor.py:917);"
-    "_complete_items (api/execution.py:204);LeafFastPathExecutor._complete_leaves (api/execution.py:224) 30",
+    "_complete_items (api/execution.py:204);complete (<string>:3) 30",
     f"{LOOP};handle (fastapi/routing.py:1373);Router.encode_json (api/app.py:57) 5",
     "_worker (concurrent/futures/thread.py:83);task_forces_by_city (graph/queries.py:120);"
     "Neo4jStore._read_rows (graph/neo4j_store.py:147);Unpacker.unpack (neo4j/_codec/packstream/v1/__init__.py:283) 7",

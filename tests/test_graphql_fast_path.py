@@ -33,16 +33,21 @@ from .server import running
 
 @pytest.fixture
 def fast_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the objects the fast path completed (so a test can tell it was taken)."""
+    """Counts the objects the fast path completed (so a test can tell it was taken): every
+    completion compiled while it is in force counts its calls."""
     calls: list[int] = []
-    original = LeafFastPathExecutor._complete_leaves
+    original = execution.compile_plan.__wrapped__
 
-    def counting(self: LeafFastPathExecutor, *args: Any) -> Any:
-        result = original(self, *args)
-        calls.append(1)
-        return result
+    def compiling(*args: Any) -> Any:
+        complete = original(*args)
 
-    monkeypatch.setattr(LeafFastPathExecutor, "_complete_leaves", counting)
+        def counting(source: Any, info: Any) -> Any:
+            result = complete(source, info)
+            calls.append(1)
+            return result
+        return counting
+
+    monkeypatch.setattr(execution, "compile_plan", compiling)
     return calls
 
 
@@ -387,3 +392,17 @@ def test_a_resolve_hook_sees_every_field(monkeypatch: pytest.MonkeyPatch, fast_c
     query = f"{{ items {{ {LEAVES} }} }}"
     out, taken = both_ways(monkeypatch, fast_calls, lambda: run_test_schema(spied, query, {}))
     assert taken == 0 and json.loads(out)["data"]["items"]
+
+
+def test_a_completion_is_compiled_once_for_every_request_with_its_selection() -> None:
+    """Each request plans anew, but the same selection's plan is the same key: compiled once."""
+    query = "{ items(n: 3) { id name kids { id name } child { id } } }"
+    run_test_schema(test_schema, query, {})
+    before = execution.compile_plan.cache_info()
+    first = run_test_schema(test_schema, query, {})
+    again = execution.compile_plan.cache_info()
+    assert run_test_schema(test_schema, query, {}) == first
+    after = execution.compile_plan.cache_info()
+    assert again.currsize == before.currsize == after.currsize  # nothing new compiled
+    assert after.hits - again.hits == again.hits - before.hits > 0
+    assert json.loads(first)["data"]["items"][2]["kids"]
