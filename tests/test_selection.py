@@ -160,5 +160,10 @@ def test_entity_of_a_node_is_the_entity_its_constructor_makes(cls: type[types.En
     node = Node("Developer:d", "Developer", "某地产", ["Developer"], ["某地产集团"], "d", "410100", "", "2022-07",
                 attrs_text='{"url": "u"}')
     made, of = cls(node=node), cls.of(node)
-    assert type(of) is cls and vars(of) == vars(made)
-    assert [f.name for f in dataclasses.fields(cls) if f.init] == list(vars(of))  # every field set, none extra
+    assert type(of) is cls and vars(of) == vars(made) == {"node": node}
+    # every other field is the node's, read when asked; the store's empty strings are nulls
+    assert {f.name: getattr(of, f.name) for f in dataclasses.fields(cls) if f.init and f.name != "node"} == {
+        "id": "Developer:d", "type": "Developer", "labels": ["Developer"], "name": "某地产",
+        "aliases": ["某地产集团"], "code": "410100", "level": None, "date": "2022-07"}
+    with pytest.raises(AttributeError, match="Entity.of"):
+        cls(node=node, name="另一个名字")  # type: ignore[call-arg]
