@@ -81,20 +81,33 @@ _READS = ThreadPoolExecutor(max_workers=4 * (READ_PARTS + 1), thread_name_prefix
 
 
 def _city_reads(store: GraphStore, prefixes: list[str], city_ids: list[str],
-                fields: GroupFields) -> tuple[list[Node], dict[str, Node]]:
-    """Every task force inside the ``prefixes``, in id order, and the city nodes. The task forces are
-    listed by type, so their labels are read only if asked for (a list per node: most of the cost of
-    decoding thousands of rows)."""
+                fields: GroupFields) -> tuple[dict[str, list[Node]], dict[str, Node]]:
+    """The task forces inside each of ``prefixes`` (distinct), each prefix's in id order, and the
+    city nodes. The task forces are listed by type, so their labels are read only if asked for (a
+    list per node: most of the cost of decoding thousands of rows)."""
     tf_fields = _with(fields.task_forces, "code")
     if not prefixes:
-        return [], store.get_nodes(city_ids, fields.cities)
+        return {}, store.get_nodes(city_ids, fields.cities)
     if not store.concurrent_reads:
-        return _all_task_forces_in(store, prefixes, tf_fields), store.get_nodes(city_ids, fields.cities)
-    cities = _READS.submit(store.get_nodes, city_ids, fields.cities)
-    parts = [_READS.submit(_all_task_forces_in, store, prefixes[i::READ_PARTS], tf_fields)
-             for i in range(min(READ_PARTS, len(prefixes)))]
-    found = {n.id: n for part in parts for n in part.result()}  # a node inside two prefixes: once
-    return sorted(found.values(), key=lambda n: n.id), cities.result()
+        parts = [prefixes]
+        found = [_all_task_forces_in(store, prefixes, tf_fields)]
+        cities = store.get_nodes(city_ids, fields.cities)
+    else:
+        parts = [prefixes[i::READ_PARTS] for i in range(min(READ_PARTS, len(prefixes)))]
+        city_read = _READS.submit(store.get_nodes, city_ids, fields.cities)
+        reads = [_READS.submit(_all_task_forces_in, store, part, tf_fields) for part in parts]
+        found, cities = [r.result() for r in reads], city_read.result()
+    # Each prefix is grouped from the one part that read it, whose nodes are in id order: no merge,
+    # no sort. A look-up per prefix length, not a startswith per prefix and task force.
+    in_prefix: dict[str, list[Node]] = {}
+    for part, nodes in zip(parts, found, strict=True):
+        prefix_set, lengths = set(part), sorted({len(p) for p in part})
+        for node in nodes:
+            code = node.code
+            for n in lengths:
+                if code[:n] in prefix_set:
+                    in_prefix.setdefault(code[:n], []).append(node)
+    return in_prefix, cities
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +148,7 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
         code = city_code(place.code if place else p.code)
         groups.setdefault(code, CityGroup(city=None, city_code=code)).projects.append(p)
     prefixes = [code_prefix(c) for c in groups if c]
-    city_task_forces, cities = _city_reads(store, prefixes, [f"Place:{c}" for c in groups if c], fields)
-    # each city's task forces, in the order read (by id): a look-up per prefix length, not a
-    # startswith per city and task force (thousands of each at a million nodes)
-    prefix_set, lengths = set(prefixes), sorted({len(p) for p in prefixes})
-    in_city: dict[str, list[Node]] = {}
-    for local in city_task_forces:
-        for n in lengths:
-            if local.code[:n] in prefix_set:
-                in_city.setdefault(local.code[:n], []).append(local)
+    in_city, cities = _city_reads(store, prefixes, [f"Place:{c}" for c in groups if c], fields)
     for code, group in groups.items():
         group.city = cities.get(f"Place:{code}")
         group_ids = {p.id for p in group.projects}
@@ -153,8 +158,7 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
             if tf and "TaskForce" in tf.labels and any(e.target in group_ids for e in edges):
                 group.task_forces.append(TaskForceLink(tf, "project", edges))
                 seen.add(tf_id)
-        for local in in_city.get(code_prefix(code), []) if code else []:
-            if local.id not in seen:
-                group.task_forces.append(TaskForceLink(local, "city"))
-                seen.add(local.id)
+        # the city's task forces in id order, each once, after those handling its projects
+        group.task_forces += [TaskForceLink(local, "city") for local in (in_city.get(code_prefix(code), ()) if code else ())
+                              if local.id not in seen]
     return sorted(groups.values(), key=lambda g: (-len(g.task_forces), -len(g.projects), g.city_code))

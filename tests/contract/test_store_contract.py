@@ -233,6 +233,31 @@ def test_task_forces_by_city_lists_every_city_task_force_across_pages(
     assert all(link.task_force.name for link in group.task_forces)
 
 
+def test_task_forces_by_city_nested_and_county_level_divisions_each_list_theirs_in_id_order(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cities' code prefixes of different lengths, one inside another (a project keyed to its
+    province alone), read in parts side by side where the store can (one part per prefix here)."""
+    monkeypatch.setattr(queries, "READ_PARTS", 3)
+    places = [("410000", "河南省", "province"), ("410100", "郑州市", "prefecture"),
+              ("410102", "中原区", "district"), ("419001", "济源市", "county")]
+    nodes = [NodeRow("Developer:d", "Developer", "某地产", key="d")]
+    nodes += [NodeRow(f"Place:{c}", "Place", n, code=c, level=lv) for c, n, lv in places]
+    nodes += [NodeRow(f"Project:{c}", "Project", f"项目{c}", key=c, code=c) for c in ("410000", "410102", "419001")]
+    # ids out of code order: each list must come back by id
+    tf_codes = {"t9": "410102", "t1": "410102", "t5": "410100", "t3": "419001", "t7": "410000", "t2": "419001"}
+    nodes += [NodeRow(f"TaskForce:{t}", "TaskForce", f"专班{t}", key=t, code=c) for t, c in tf_codes.items()]
+    edges = [EdgeRow("DEVELOPS", "Developer:d", f"Project:{c}") for c in ("410000", "410102", "419001")]
+    edges += [EdgeRow("LOCATED_IN", f"Project:{c}", f"Place:{c}") for c in ("410000", "410102", "419001")]
+    store.upsert(nodes, edges)
+    groups = {g.city_code: [t.task_force.id for t in g.task_forces]
+              for g in queries.task_forces_by_city(store, "Developer:d")}
+    assert groups == {
+        "410000": ["TaskForce:t1", "TaskForce:t2", "TaskForce:t3", "TaskForce:t5", "TaskForce:t7", "TaskForce:t9"],
+        "410100": ["TaskForce:t1", "TaskForce:t5", "TaskForce:t9"],
+        "419001": ["TaskForce:t2", "TaskForce:t3"],
+    }
+
+
 def test_node_reads_return_the_fields_asked_besides_id_and_type(loaded: GraphStore) -> None:
     full = loaded.get_node("Person:张三@410100")
     assert full is not None
