@@ -20,8 +20,10 @@ client count:
 - peer:  (``--peer``, Neo4j only) the equivalent query against ``@neo4j/graphql`` served by Node
          over the same database (``bench/peer/``).
 
-Before a query's measurements every side is loaded for ``--warmup`` seconds (unmeasured), and each
-measurement starts once the Neo4j server is quiet (``wait_quiet``). Each records the CPU per request
+Before a query's measurements every side is loaded, unmeasured, in windows of ``--warmup`` seconds
+until the Neo4j server's CPU per request is steady (``warm_until_steady``); the sides are measured
+in an order that turns each round, and each measurement starts once the Neo4j server is quiet
+(``wait_quiet``). Each records the CPU per request
 of the processes involved (``cpu_ms_per_request``): the API's (this process), the Neo4j server's
 (when this run started it) and the peer's Node process.
 
@@ -354,6 +356,35 @@ def wait_quiet(pid: int | None, below: float = 0.1, longest: float = 120) -> flo
     return round(time.perf_counter() - started, 1)
 
 
+def warm_until_steady(run: Callable[[], dict[str, Any]], server_pid: int | None, window: float,
+                      longest: float, tolerance: float = 0.15) -> list[float]:
+    """Load with ``run()`` (one window of ``window`` seconds) until the Neo4j server's CPU per request
+    stops falling: two windows in a row within ``tolerance`` of each other, or ``longest`` seconds in
+    all. Returns the server's CPU ms per request of each window. A JVM compiles its hot code over
+    thousands of requests: on a freshly started server the 10k graph's flagship cost it 22.3, 12.4,
+    then 4.9 ms of CPU per request in three 10-second windows, so whichever side was measured first
+    paid for the compiling. Without a server to watch (the embedded store), one window."""
+    per_request: list[float] = []
+    started = time.perf_counter()
+    while True:
+        cell = with_cpu(run, {"store": server_pid} if server_pid else {})
+        spent = cell["cpu_ms_per_request"].get("store")
+        if spent is None:
+            return per_request
+        per_request.append(spent)
+        if len(per_request) >= 2 and abs(per_request[-1] - per_request[-2]) <= tolerance * per_request[-2]:
+            return per_request
+        if time.perf_counter() - started + window > longest:
+            return per_request
+
+
+def turned(order: list[str], r: int) -> list[str]:
+    """The sides' order in round ``r``: turned by one each round, so that no side is always the one
+    measured first (the JVM still warming, the server's collector still busy) or last."""
+    k = r % len(order)
+    return order[k:] + order[:k]
+
+
 def ratio(a: float, b: float) -> float | None:
     return round(a / b, 2) if a and b else None
 
@@ -411,24 +442,27 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
             if peer_url and name in peer_queries:
                 pq, pv = peer_queries[name](anchors, store)
                 peer_body = {"query": pq, "variables": pv}
+            # each side: what loads it (clients, seconds), and the processes whose CPU counts
+            sides: dict[str, tuple[Callable[[int, float], dict[str, Any]], dict[str, int | None]]] = {
+                "api": (partial(load, url, body), {"api": None, **store_cpu}),
+                "floor": (partial(floor, step), dict(store_cpu)),
+            }
+            if peer_url and peer_body:
+                sides["peer"] = (partial(load, peer_url, peer_body), {"peer": peer_pid, **store_cpu})
             if args.warmup > 0:  # every side's plans compiled and hot in the JVM before any is measured
-                load(url, body, max(clients), args.warmup)
-                floor(step, max(clients), args.warmup)
-                if peer_url and peer_body:
-                    load(peer_url, peer_body, max(clients), args.warmup)
+                entry["warmup_store_cpu_ms_per_request"] = {
+                    side: warm_until_steady(partial(run, max(clients), args.warmup), server_pid, args.warmup,
+                                            args.warmup_max)
+                    for side, (run, _) in sides.items()}
             waited: list[float] = []
             for c in clients:
                 cell: dict[str, Any] = {}
-                rounds: dict[str, list[dict[str, Any]]] = {"api": [], "floor": [], "peer": []}
-                for _ in range(args.rounds):  # each side starts on a quiet server (see wait_quiet)
-                    waited.append(wait_quiet(server_pid))
-                    rounds["api"].append(with_cpu(partial(load, url, body, c, args.seconds), {"api": None, **store_cpu}))
-                    waited.append(wait_quiet(server_pid))
-                    rounds["floor"].append(with_cpu(partial(floor, step, c, args.seconds), store_cpu))
-                    if peer_url and peer_body:
+                rounds: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
+                for r in range(args.rounds):  # each side starts on a quiet server (see wait_quiet)
+                    for side in turned(list(sides), r):
                         waited.append(wait_quiet(server_pid))
-                        rounds["peer"].append(with_cpu(partial(load, peer_url, peer_body, c, args.seconds),
-                                                       {"peer": peer_pid, **store_cpu}))
+                        run, processes = sides[side]
+                        rounds[side].append(with_cpu(partial(run, c, args.seconds), processes))
                 for side, runs in rounds.items():
                     if runs:
                         cell[side] = {k: statistics.median(r[k] for r in runs) if isinstance(runs[0][k], (int, float))
@@ -516,8 +550,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=1, help="alternate api/floor/peer this often; medians")
     parser.add_argument("--warmup", type=float, default=3.0,
-                        help="seconds of load on each side (api, floor, peer) before a query's measurements, "
-                             "unmeasured: the first side measured would otherwise pay for a cold JVM")
+                        help="seconds of each window of load on each side (api, floor, peer) before a query's "
+                             "measurements, unmeasured, repeated until the Neo4j server's CPU per request is "
+                             "steady: the first side measured would otherwise pay for a cold JVM")
+    parser.add_argument("--warmup-max", type=float, default=60.0,
+                        help="seconds of warm-up windows on each side at most")
     parser.add_argument("--peer", action="store_true", help="also measure @neo4j/graphql (Neo4j only; needs npm)")
     parser.add_argument("--profile", metavar="QUERY", help="cProfile this query in-process after measuring")
     parser.add_argument("--neo4j-uri", help="an existing server (its database is WIPED); default: start one")
@@ -549,7 +586,8 @@ def main() -> int:
                 continue
             run = bench_store(store_name, store, anchors, raw, args)
         run["at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        run["settings"] = {"seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup, "seed": args.seed,
+        run["settings"] = {"seconds": args.seconds, "rounds": args.rounds, "warmup": args.warmup,
+                           "warmup_max": args.warmup_max, "seed": args.seed,
                            "python": platform.python_version(), "strawberry": metadata.version("strawberry-graphql"),
                            "neo4j_driver": neo4j.__version__,
                            "cpus": os.cpu_count(), "load_avg_at_start": load_at_start,

@@ -1,0 +1,69 @@
+"""bench/bench_queries.py's measuring helpers: warming up until the server is steady, the sides' order."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.fixture(scope="module")
+def bench_queries() -> Iterator[Any]:
+    sys.path.insert(0, str(BENCH))  # its own imports: generate, loadgen
+    try:
+        spec = importlib.util.spec_from_file_location("bench_queries", BENCH / "bench_queries.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def fake_server(monkeypatch: pytest.MonkeyPatch, module: Any, per_request_ms: list[float], requests: int = 100) -> Any:
+    """The server's CPU counter moves by ``per_request_ms[i]`` × ``requests`` in window ``i``."""
+    total = [0.0]
+    windows = iter(per_request_ms)
+
+    def run() -> dict[str, Any]:
+        total[0] += next(windows) * requests / 1000
+        return {"requests": requests}
+
+    monkeypatch.setattr(module, "cpu_seconds", lambda pid: total[0] if pid == 4242 else None)
+    return run
+
+
+def test_warm_up_goes_on_until_two_windows_agree(bench_queries: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = fake_server(monkeypatch, bench_queries, [22.3, 12.4, 4.9, 5.5, 5.4, 5.4])
+    assert bench_queries.warm_until_steady(run, 4242, window=0, longest=60) == [22.3, 12.4, 4.9, 5.5]
+
+
+def test_warm_up_stops_at_its_longest(bench_queries: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = fake_server(monkeypatch, bench_queries, [40.0, 30.0, 20.0, 10.0, 5.0])
+    assert bench_queries.warm_until_steady(run, 4242, window=0, longest=0) == [40.0]
+
+
+def test_warm_up_without_a_server_to_watch_is_one_window(bench_queries: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = fake_server(monkeypatch, bench_queries, [9.0, 9.0])
+    calls: list[int] = []
+
+    def counted() -> dict[str, Any]:
+        calls.append(1)
+        return run()
+
+    assert bench_queries.warm_until_steady(counted, None, window=0, longest=60) == []
+    assert len(calls) == 1
+
+
+def test_no_side_is_always_measured_first(bench_queries: Any) -> None:
+    sides = ["api", "floor", "peer"]
+    rounds = [bench_queries.turned(sides, r) for r in range(4)]
+    assert rounds == [["api", "floor", "peer"], ["floor", "peer", "api"], ["peer", "api", "floor"],
+                      ["api", "floor", "peer"]]
+    assert bench_queries.turned(["api", "floor"], 1) == ["floor", "api"]
