@@ -148,11 +148,12 @@ class EntityInterface:
         return [Entity.of(n) for n in others if n]
 
 
-def _node_view(name: str, read: Callable[[Any], Any]) -> property:
+def _view(what: str, name: str, read: Callable[[Any], Any]) -> property:
+    """A property reading field ``name`` of an API object from the store's object it wraps."""
     def refuse(self: Any, value: Any) -> None:
         if value is not None:  # the dataclass __init__ passes each field's default, None
-            raise AttributeError(f"an entity's {name} is its node's: make it with Entity.of(node)")
-    return property(read, refuse, doc=f"the node's {name}")
+            raise AttributeError(f"{what}'s {name} is read from it, not set: construct it from the {what} alone")
+    return property(read, refuse, doc=f"the {what}'s {name}")
 
 
 # The fields an entity reads from its node. ``attrgetter`` reads a dotted path in C; the properties
@@ -164,7 +165,7 @@ _NODE_VIEWS: dict[str, Callable[[Any], Any]] = {
     "date": lambda self: self.node.date or None,
 }
 for _name, _read in _NODE_VIEWS.items():  # after the dataclass has made its fields and their defaults
-    setattr(EntityInterface, _name, _node_view(_name, _read))
+    setattr(EntityInterface, _name, _view("node", _name, _read))
 
 
 @strawberry.type
@@ -218,15 +219,13 @@ class Role:
 
 @strawberry.type(description="A relationship, with the sources that assert it.")
 class Relation:
+    """A view of an edge: ``Relation(edge=e)``. ``id`` and ``type`` are plain fields read from the
+    edge by properties (as an entity's are from its node), so a list of relations asking for no more
+    takes the fast path of ``loupan.api.execution``."""
+
     edge: strawberry.Private[Edge]
-
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.edge.id)
-
-    @strawberry.field
-    def type(self) -> str:
-        return self.edge.type
+    id: strawberry.ID = strawberry.field(default=None)
+    type: str = strawberry.field(default=None)
 
     @strawberry.field
     async def source(self, info: Info) -> Entity | None:
@@ -254,6 +253,10 @@ class Relation:
         dates = sorted(r.date for r in reports if r is not None and r.date)
         return Role(title=str(self.edge.attrs.get("title") or ""), from_=dates[0] if dates else None,
                     to=dates[-1] if dates else None)
+
+
+for _name in ("id", "type"):
+    setattr(Relation, _name, _view("edge", _name, attrgetter(f"edge.{_name}")))
 
 
 # A city's thousands of links share this empty sequence (graphql-core and the fast path complete a

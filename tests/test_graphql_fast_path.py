@@ -104,6 +104,8 @@ APP_QUERIES: list[tuple[str, dict[str, Any], bool | None]] = [
           pageInfo { hasNextPage endCursor } } }""", {}, True),
     ("""query($id: ID!) { neighbors(id: $id) { truncated nodes { id name type } relations { id type
           source { id } target { id name } } } }""", {"id": "Developer:恒大"}, True),
+    # relations asking only for id and type: plain fields read from the edge
+    ("""query($id: ID!) { neighbors(id: $id) { relations { id type } } }""", {"id": "Developer:恒大"}, True),
     ('{ developer(name: "恒大") { taskForcesByCity { cityCode city { name code } projects { name } '
      "taskForces { via taskForce { id name } relations { type sources { quote field record "
      "report { id title url outlet publishedAt kind } } } } } } }", {}, True),

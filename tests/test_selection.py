@@ -19,7 +19,7 @@ from loupan.api import types
 from loupan.api.app import create_app
 from loupan.cli import sample_dir
 from loupan.config import Settings
-from loupan.graph.model import NODE_PROPERTIES, Node
+from loupan.graph.model import NODE_PROPERTIES, Edge, Node
 from loupan.graph.store import GraphStore
 from loupan.ingest.pipeline import Ingestor
 
@@ -165,5 +165,13 @@ def test_entity_of_a_node_is_the_entity_its_constructor_makes(cls: type[types.En
     assert {f.name: getattr(of, f.name) for f in dataclasses.fields(cls) if f.init and f.name != "node"} == {
         "id": "Developer:d", "type": "Developer", "labels": ["Developer"], "name": "某地产",
         "aliases": ["某地产集团"], "code": "410100", "level": None, "date": "2022-07"}
-    with pytest.raises(AttributeError, match="Entity.of"):
+    with pytest.raises(AttributeError, match="read from it"):
         cls(node=node, name="另一个名字")  # type: ignore[call-arg]
+
+
+def test_a_relation_reads_its_id_and_type_from_its_edge() -> None:
+    edge = Edge("HANDLES|TaskForce:t|Project:p", "HANDLES", "TaskForce:t", "Project:p")
+    relation = types.Relation(edge=edge)
+    assert (relation.id, relation.type, vars(relation)) == (edge.id, "HANDLES", {"edge": edge})
+    with pytest.raises(AttributeError, match="read from it"):
+        types.Relation(edge=edge, type="OWNS")  # type: ignore[arg-type]
