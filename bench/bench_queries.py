@@ -51,7 +51,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -488,26 +488,38 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
     return out
 
 
-def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name: str, repeat: int = 20) -> dict[str, Any]:
-    """cProfile of ``repeat`` executions of one query in-process, store calls run inline (no threads)."""
+def executor(store: GraphStore, index: CachedIndex | None = None) -> Callable[[str, dict[str, Any]], Awaitable[bytes]]:
+    """``execute(query, variables)``: the query in-process through the app's schema over ``store``,
+    with a new ``Context`` each time as each request gets one, and the answer encoded as the app
+    encodes it. A query that fails stops the benchmark."""
     from loupan.api.app import Router
     from loupan.api.context import Context
     from loupan.api.schema import schema
 
-    encode = Router(schema).encode_json  # as the app encodes its answers
+    encode, index = Router(schema).encode_json, index or CachedIndex(store)
+
+    async def execute(query: str, values: dict[str, Any]) -> bytes:
+        result = await schema.execute(query, variable_values=values, context_value=Context(store=store, index=index))
+        if result.errors:
+            raise SystemExit(f"the query failed in-process: {result.errors}")
+        return bytes(encode({"data": result.data}))
+
+    return execute
+
+
+def profile(store: GraphStore, anchors: generate.Anchors, name: str, store_name: str, repeat: int = 20) -> dict[str, Any]:
+    """cProfile of ``repeat`` executions of one query in-process, store calls run inline (no threads)."""
     ctx_index = CachedIndex(store)
     if name == "search":  # built before profiling; other queries never read it (minutes at 1M nodes)
         ctx_index.get()
+    execute = executor(store, ctx_index)
 
     async def inline(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
         return fn(*a, **kw)
 
     async def many() -> None:
         for _ in range(repeat):
-            result = await schema.execute(QUERIES[name], variable_values=variables(name, anchors),
-                                          context_value=Context(store=store, index=ctx_index))
-            assert not result.errors, result.errors
-            encode({"data": result.data})
+            await execute(QUERIES[name], variables(name, anchors))
 
     real = asyncio.to_thread
     asyncio.to_thread = inline  # type: ignore[assignment]

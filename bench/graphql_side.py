@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import orjson  # noqa: E402
-from bench_queries import QUERIES  # noqa: E402
+from bench_queries import QUERIES, executor  # noqa: E402
 
 from loupan.graph import queries  # noqa: E402
 from loupan.graph.model import Node, NodeRow  # noqa: E402
@@ -92,14 +92,9 @@ def main() -> int:
 
 def measure(store: GraphStore, groups: list[queries.CityGroup], repeat: int) -> int:
     """Time the flagship through the app's schema over ``groups`` and beside it the direct answer."""
-    from loupan.api.app import Router
-    from loupan.api.context import Context
-    from loupan.api.schema import schema
-    from loupan.graph.search import CachedIndex
-
     store.upsert([NodeRow(id=DEVELOPER, type="Developer", name=DEVELOPER_NAME)], [])
     queries.task_forces_by_city = lambda *_a, **_k: groups  # type: ignore[assignment]
-    encode, index = Router(schema).encode_json, CachedIndex(store)
+    run = executor(store)
 
     async def inline(fn: Callable[..., Any], *a: Any, **kw: Any) -> Any:
         return fn(*a, **kw)
@@ -107,11 +102,7 @@ def measure(store: GraphStore, groups: list[queries.CityGroup], repeat: int) -> 
     asyncio.to_thread = inline  # type: ignore[assignment]
 
     async def execute() -> bytes:
-        result = await schema.execute(QUERIES["flagship"], variable_values={"id": DEVELOPER},
-                                      context_value=Context(store=store, index=index))
-        if result.errors:
-            raise SystemExit(f"graphql_side: the query failed: {result.errors}")
-        return bytes(encode({"data": result.data}))
+        return await run(QUERIES["flagship"], {"id": DEVELOPER})
 
     loop = asyncio.new_event_loop()
     try:

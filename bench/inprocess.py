@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import generate  # noqa: E402
-from bench_queries import QUERIES, ladybug_store, neo4j_store, variables  # noqa: E402
+from bench_queries import QUERIES, executor, ladybug_store, neo4j_store, variables  # noqa: E402
 
 
 def main() -> int:
@@ -43,18 +43,9 @@ def main() -> int:
     args.neo4j_uri = args.neo4j_data_dir = args.neo4j_heap = args.neo4j_page_cache = args.batch = None
     opener = ladybug_store(args.scale, args.seed) if args.store == "ladybug" else neo4j_store(args.scale, args.seed, args)
     with opener as (store, anchors, _raw):
-        from loupan.api.app import Router
-        from loupan.api.context import Context
-        from loupan.api.schema import schema
-        from loupan.graph.search import CachedIndex, settle_heap
+        from loupan.graph.search import settle_heap
 
-        index, encode = CachedIndex(store), Router(schema).encode_json
-
-        async def execute(query: str, values: dict[str, object]) -> bytes:
-            result = await schema.execute(query, variable_values=values, context_value=Context(store=store, index=index))
-            if result.errors:
-                raise SystemExit(f"inprocess: the query failed: {result.errors}")
-            return bytes(encode({"data": result.data}))
+        execute = executor(store)
 
         async def measure(name: str) -> tuple[list[float], int]:
             query, values = QUERIES[name], variables(name, anchors)
