@@ -164,6 +164,27 @@ class Neo4jStore(GraphStore):
                 nodes[r["id"]] = Node.from_record(r)
         return sorted((Edge.from_record(r) for r in row["edges"]), key=lambda e: e.id), nodes
 
+    def developer_projects_with_edges(self, developer_id: str, depth: int, types: Sequence[str] | None,
+                                      fields: Fields = None, end_fields: Fields = None, parents: bool = False,
+                                      ) -> tuple[list[Node], list[Edge], dict[str, Node]]:
+        """One statement: the projects, their edges, the nodes at their ends, and the ends' parent
+        places if asked. Each statement costs this process CPU of its own (about a quarter of a
+        millisecond for the smallest, ``RETURN 1``) besides the server's, whatever it reads."""
+        if depth < 0:
+            raise ValueError(f"depth must be at least 0, got {depth!r}")
+        query = dialect.developer_projects_with_edges(developer_id, depth, list(types or []), fields,
+                                                      end_fields, parents)
+        (row,) = self.read(query)
+        projects: dict[str, Node] = {}
+        for node in Node.maker(tuple(row["columns"]))(row["projects"]) if row["projects"] else ():
+            projects.setdefault(node.id, node)
+        nodes: dict[str, Node] = {}
+        for r in row["nodes"]:
+            if r["id"] not in nodes:
+                nodes[r["id"]] = Node.from_record(r)
+        edges = sorted((Edge.from_record(r) for r in row["edges"]), key=lambda e: e.id)  # as edges_of orders them
+        return list(projects.values()), edges, nodes
+
     def _write_batch(self, queries: Sequence[Query]) -> None:
         self.round_trips += len(queries)
 

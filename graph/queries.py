@@ -83,8 +83,8 @@ _READS = ThreadPoolExecutor(max_workers=4 * (READ_PARTS + 1), thread_name_prefix
 def _city_reads(store: GraphStore, prefixes: list[str], city_ids: list[str],
                 fields: GroupFields) -> tuple[dict[str, list[Node]], dict[str, Node]]:
     """The task forces inside each of ``prefixes`` (distinct), each prefix's in id order, and the
-    city nodes. The task forces are listed by type, so their labels are read only if asked for (a
-    list per node: most of the cost of decoding thousands of rows)."""
+    nodes of ``city_ids`` (none: no read). The task forces are listed by type, so their labels are
+    read only if asked for (a list per node: most of the cost of decoding thousands of rows)."""
     tf_fields = _with(fields.task_forces, "code")
     if not prefixes:
         return {}, store.get_nodes(city_ids, fields.cities)
@@ -94,9 +94,11 @@ def _city_reads(store: GraphStore, prefixes: list[str], city_ids: list[str],
         cities = store.get_nodes(city_ids, fields.cities)
     else:
         parts = [prefixes[i::READ_PARTS] for i in range(min(READ_PARTS, len(prefixes)))]
-        city_read = _READS.submit(store.get_nodes, city_ids, fields.cities)
-        reads = [_READS.submit(_all_task_forces_in, store, part, tf_fields) for part in parts]
-        found, cities = [r.result() for r in reads], city_read.result()
+        city_read = _READS.submit(store.get_nodes, city_ids, fields.cities) if city_ids else None
+        reads = [_READS.submit(_all_task_forces_in, store, part, tf_fields) for part in parts[1:]]
+        first = _all_task_forces_in(store, parts[0], tf_fields)  # in this thread, which would only wait
+        found = [first, *(r.result() for r in reads)]
+        cities = city_read.result() if city_read else {}
     # Each prefix is grouped from the one part that read it, whose nodes are in id order: no merge,
     # no sort. A look-up per prefix length, not a startswith per prefix and task force.
     in_prefix: dict[str, list[Node]] = {}
@@ -124,17 +126,21 @@ def _with(fields: Fields, *needed: str) -> Fields:
     return None if fields is None else {*fields, *needed}
 
 
+def _union(a: Fields, b: Fields) -> Fields:
+    return None if a is None or b is None else {*a, *b}
+
+
 def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields = GroupFields()) -> list[CityGroup]:
     """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
     that handle each project directly and those set up for problem projects in that city."""
-    projects = projects_of(store, developer_id, _with(fields.projects, "code"))
+    # the projects; their places (for their codes) and those places' cities where the store reads
+    # them in the same statement; the task forces handling them, with the edges
+    projects, touching, ends = store.developer_projects_with_edges(
+        developer_id, MAX_SUBSIDIARY_DEPTH, ["LOCATED_IN", "HANDLES"], _with(fields.projects, "code"),
+        _union(_with(fields.task_forces, "code", "labels"), fields.cities), parents=True)
     if not projects:
         return []
-    ids = [p.id for p in projects]
-    project_ids = set(ids)
-    # the projects' places (for their codes) and the task forces handling them, with the edges
-    touching, ends = store.edges_with_ends(ids, ["LOCATED_IN", "HANDLES"], "both",
-                                           _with(fields.task_forces, "code", "labels"))
+    project_ids = {p.id for p in projects}
     place_of: dict[str, str] = {}
     handlers: dict[str, list[Edge]] = {}
     for e in touching:
@@ -148,7 +154,10 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
         code = city_code(place.code if place else p.code)
         groups.setdefault(code, CityGroup(city=None, city_code=code)).projects.append(p)
     prefixes = [code_prefix(c) for c in groups if c]
-    in_city, cities = _city_reads(store, prefixes, [f"Place:{c}" for c in groups if c], fields)
+    city_ids = [f"Place:{c}" for c in groups if c]
+    known = {i: ends[i] for i in city_ids if i in ends and "Place" in ends[i].labels}
+    in_city, cities = _city_reads(store, prefixes, [i for i in city_ids if i not in known], fields)
+    cities.update(known)
     for code, group in groups.items():
         group.city = cities.get(f"Place:{code}")
         group_ids = {p.id for p in group.projects}

@@ -185,6 +185,21 @@ class GraphStore(ABC):
             projects.setdefault(node.id, node)
         return list(projects.values())
 
+    def developer_projects_with_edges(self, developer_id: str, depth: int, types: Sequence[str] | None,
+                                      fields: Fields = None, end_fields: Fields = None, parents: bool = False,
+                                      ) -> tuple[list[Node], list[Edge], dict[str, Node]]:
+        """:meth:`developer_projects`, then :meth:`edges_with_ends` of those projects (``types``, both
+        directions; the ends read with ``end_fields``): three round trips here, one where a backend
+        reads it all in one statement. With ``parents``, such a backend also puts among the ends the
+        places the ends are PART_OF (a district's city and province); here it does not (reading
+        them would cost more than the caller reading the few it needs), so a caller must not count
+        on finding them."""
+        projects = self.developer_projects(developer_id, depth, fields)
+        if not projects:
+            return [], [], {}
+        edges, ends = self.edges_with_ends([p.id for p in projects], types, "both", end_fields)
+        return projects, edges, ends
+
     def get_edges(self, ids: Sequence[str]) -> dict[str, Edge]:
         if not ids:
             return {}

@@ -261,9 +261,10 @@ def count_nodes(types: list[str] | None, code_prefixes: list[str] | None,
     return f"MATCH (n:Entity) {where} RETURN count(n) AS c", params
 
 
-def _edges_touching(types: list[str] | None, direction: str) -> str:
+def _edges_touching(types: list[str] | None, direction: str, nodes: str = "") -> str:
     """Cypher binding ``e``, ``a`` and ``b`` (its start and end) once for every edge touching a node
-    of ``$ids``: an index seek on ``Entity.id`` per id, then an expand."""
+    of ``$ids``: an index seek on ``Entity.id`` per id, then an expand. With ``nodes``, the name of a
+    list of nodes bound before, the edges touching those instead (an expand from each)."""
     rel = "e"
     never = ""
     if types:
@@ -272,10 +273,10 @@ def _edges_touching(types: list[str] | None, direction: str) -> str:
             rel = "e:" + "|".join(known)
         else:
             never = " AND false"
-    pattern = {"out": f"(x:Entity)-[{rel}]->()", "in": f"(x:Entity)<-[{rel}]-()",
-               "both": f"(x:Entity)-[{rel}]-()"}[direction]
-    return (f"MATCH {pattern} USING INDEX SEEK x:Entity(id) WHERE x.id IN $ids{never} WITH DISTINCT e "
-            "WITH e, startNode(e) AS a, endNode(e) AS b")
+    pattern = {"out": f"(x)-[{rel}]->()", "in": f"(x)<-[{rel}]-()", "both": f"(x)-[{rel}]-()"}[direction]
+    start = (f"UNWIND {nodes} AS x MATCH {pattern} WHERE true{never}" if nodes else
+             f"MATCH {pattern.replace('(x)', '(x:Entity)', 1)} USING INDEX SEEK x:Entity(id) WHERE x.id IN $ids{never}")
+    return f"{start} WITH DISTINCT e WITH e, startNode(e) AS a, endNode(e) AS b"
 
 
 def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
@@ -301,6 +302,31 @@ def developer_projects(developer_id: str, depth: int, fields: common.Fields = No
                        f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
                        f"MATCH (f)-[e:DEVELOPS]->(n:Entity) RETURN e.id AS edge, {common.node_return(fields)} ORDER BY e.id",
                        {"id": developer_id}))
+
+
+def developer_projects_with_edges(developer_id: str, depth: int, types: list[str] | None, fields: common.Fields = None,
+                                  end_fields: common.Fields = None, parents: bool = False) -> Query:
+    """One record for :func:`developer_projects` followed by :func:`edges_with_ends` of its projects:
+    ``projects`` (rows of the columns in ``columns``, the first the DEVELOPS edge's id, in edge-id
+    order), ``edges`` (the projects' edges of ``types``, in id order) and ``nodes`` (their ends, read
+    with ``end_fields``) and, with ``parents``, the places those ends are PART_OF, up to three levels
+    (district → city → province). Each aggregation yields its one row even over no rows, so a
+    developer that does not exist still gets its record."""
+    hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
+    columns = ["edge", *_names(common.node_return(fields))]
+    project_row = "[e.id, " + ", ".join(f"n.{c}" for c in columns[1:]) + "]"
+    node_map = "{" + ", ".join(f"{p}: n.{p}" for p in common.node_columns(end_fields)) + "}"
+    touching = _edges_touching(types, "both", nodes="ps")
+    up = ("CALL (ends) { UNWIND ends AS x MATCH (x:Place)-[:PART_OF*1..3]->(u:Place) "
+          "RETURN collect(DISTINCT u) AS ups } " if parents else "WITH projects, edges, ends, [] AS ups ")
+    return (f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
+            f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
+            f"MATCH (f)-[e:DEVELOPS]->(n:Entity) WITH e, n ORDER BY e.id "
+            f"WITH collect({project_row}) AS projects, collect(DISTINCT n) AS ps "
+            f"CALL (ps) {{ {touching} WITH e, a, b, {EDGE_RETURN} ORDER BY e.id "
+            f"RETURN collect({_map_of(EDGE_RETURN)}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends }} "
+            f"{up}RETURN projects, {columns!r} AS columns, edges, [n IN ends + ups | {node_map}] AS nodes",
+            {"id": developer_id})
 
 
 def get_edges(ids: list[str]) -> Query:

@@ -182,6 +182,8 @@ SCANS = {"AllNodesScan", "NodeByLabelScan", "DirectedAllRelationshipsScan", "Und
     ("edges_of both typed", dialect.edges_of(["dev1", "prj1"], ["DEVELOPS"], "both"), "NodeUniqueIndexSeek"),
     ("edges_with_ends", dialect.edges_with_ends(["dev1", "prj1"], ["DEVELOPS"], "both", ["name"]),
      "NodeUniqueIndexSeek"),
+    ("developer_projects_with_edges", dialect.developer_projects_with_edges(
+        "dev1", 4, ["LOCATED_IN", "HANDLES"], ["name"], ["code"], parents=True), "NodeUniqueIndexSeek"),
     ("get_edges", dialect.get_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
     ("delete_edges", dialect.delete_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
     ("shortest_paths", dialect.shortest_paths("dev1", "prj7", 4, 10), "NodeUniqueIndexSeek"),

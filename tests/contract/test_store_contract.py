@@ -219,14 +219,16 @@ def test_task_forces_by_city_lists_every_city_task_force_across_pages(
               for i in range(7)]
     nodes.append(NodeRow("TaskForce:elsewhere", "TaskForce", "开封专班", key="k", code="410200"))
     edges = [EdgeRow("DEVELOPS", "Developer:d", "Project:p"), EdgeRow("LOCATED_IN", "Project:p", "Place:410102"),
+             EdgeRow("PART_OF", "Place:410102", "Place:410100"),
              EdgeRow("HANDLES", "TaskForce:t3", "Project:p", [Source("Report:r", "专班3负责某苑")])]
     store.upsert(nodes, edges)
     monkeypatch.setattr(queries, "TASK_FORCE_PAGE", 3)
     before = store.round_trips
     [group] = queries.task_forces_by_city(store, "Developer:d")
-    # projects, their edges and the nodes at the ends (one statement on Neo4j), three pages of task
-    # forces, then only the city's node: the task forces already read are not fetched again
-    assert store.round_trips - before == (6 if store.name == "neo4j" else 7)
+    # projects, their edges, the nodes at the ends and (on Neo4j) the district's city: one statement
+    # on Neo4j, three elsewhere; three pages of task forces; the city's node where the first did not
+    # bring it. The task forces already read are not fetched again.
+    assert store.round_trips - before == (4 if store.name == "neo4j" else 7)
     assert group.city is not None and group.city.name == "郑州市"
     links = {link.task_force.id: link.via for link in group.task_forces}
     assert links == {"TaskForce:t3": "project", **{f"TaskForce:t{i}": "city" for i in (0, 1, 2, 4, 5, 6)}}
@@ -294,6 +296,40 @@ def test_edges_with_ends_reads_the_edges_of_edges_of_and_their_ends(loaded: Grap
         assert all(n.attrs == {} for n in nodes.values()) or fields is None
     assert loaded.edges_with_ends([], None, "both") == ([], {})
     assert loaded.edges_with_ends(["Developer:恒大"], ["DEVELOPS"], "in") == ([], {})
+
+
+@pytest.mark.parametrize("fields", [None, ("name",)])
+def test_developer_projects_with_edges_is_developer_projects_then_edges_with_ends(
+        loaded: GraphStore, fields: tuple[str, ...] | None) -> None:
+    loaded.upsert([NodeRow("Developer:恒大地产", "Developer", "恒大地产", key="恒大地产"),
+                   NodeRow("Project:410100:恒大名都", "Project", "恒大名都", key="410100:恒大名都", code="410100")],
+                  [EdgeRow("SUBSIDIARY_OF", "Developer:恒大地产", "Developer:恒大"),
+                   EdgeRow("DEVELOPS", "Developer:恒大地产", "Project:410100:恒大名都"),
+                   EdgeRow("LOCATED_IN", "Project:410100:恒大名都", "Place:410100")])
+    for types in (["LOCATED_IN", "HANDLES"], ["MENTIONS"], []):
+        for parents in (False, True):
+            projects = loaded.developer_projects("Developer:恒大", 2, fields)
+            edges, ends = loaded.edges_with_ends([p.id for p in projects], types, "both", ("code", "labels"))
+            before = loaded.round_trips
+            got = loaded.developer_projects_with_edges("Developer:恒大", 2, types, fields, ("code", "labels"), parents)
+            assert loaded.round_trips - before == (1 if loaded.name == "neo4j" else 1 + (2 if edges else 1))
+            assert got[0] == projects and got[1] == edges
+            assert {i: n for i, n in got[2].items() if i in ends} == ends
+            extra = set(got[2]) - set(ends)
+            # the parents: the district's city and province, and the city's province; only if asked,
+            # and only where the store reads them in the same statement
+            up = {"Place:410102": {"Place:410100", "Place:410000"}, "Place:410100": {"Place:410000"}}
+            if parents and loaded.name == "neo4j":
+                assert extra == {u for i in ends for u in up.get(i, ())} - set(ends)
+            else:
+                assert extra == set()
+            if extra:
+                assert got[2]["Place:410000"].code == "410000" and got[2]["Place:410000"].labels == ["Place"]
+    assert {p.id for p in got[0]} == {"Project:410100:恒大名都", "Project:410100:恒大城"}  # the subsidiary's too
+    assert loaded.developer_projects_with_edges("Developer:nobody", 2, ["LOCATED_IN"], parents=True) == ([], [], {})
+    alone, edges, ends = loaded.developer_projects_with_edges("Developer:恒大", 0, ["LOCATED_IN"], fields)
+    assert [p.id for p in alone] == ["Project:410100:恒大城"]
+    assert [e.target for e in edges] == ["Place:410102"] and set(ends) == {"Project:410100:恒大城", "Place:410102"}
 
 
 def test_task_forces_by_city_reads_only_the_fields_asked_and_groups_alike(
