@@ -623,7 +623,7 @@ def table(results: dict[str, Any]) -> str:
                 peer = cell.get("peer")
                 lines.append(f"{key:17} {name:10} {c:>7} {cell['api']['p50_ms']:8.1f} {cell['api']['p99_ms']:9.1f} "
                              f"{cell['api']['rps']:9.1f} {cell['floor']['p50_ms']:10.1f} {cell['p50_vs_floor']!s:>7} "
-                             f"{(peer['rps'] if peer else '-')!s:>9} {cell.get('rps_vs_peer', '-')!s:>10}")
+                             f"{format(peer['rps'], '.1f') if peer else '-':>9} {cell.get('rps_vs_peer', '-')!s:>10}")
     return "\n".join(lines)
 
 

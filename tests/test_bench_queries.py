@@ -70,3 +70,14 @@ def test_no_side_is_always_measured_first(bench_queries: Any) -> None:
     assert rounds == [["api", "floor", "peer"], ["floor", "peer", "api"], ["peer", "api", "floor"],
                       ["api", "floor", "peer"]]
     assert bench_queries.turned(["api", "floor"], 1) == ["floor", "api"]
+
+
+def test_the_table_rounds_the_peer_and_marks_what_was_not_measured(bench_queries: Any) -> None:
+    def cell(peer: float | None) -> dict[str, Any]:
+        found = {"api": {"p50_ms": 7.84, "p99_ms": 14.41, "rps": 118.83}, "floor": {"p50_ms": 3.74}, "p50_vs_floor": 2.09}
+        return found | ({"peer": {"rps": peer}, "rps_vs_peer": 0.75} if peer else {})
+
+    runs = {"runs": {"neo4j-10000": {"queries": {"flagship": {"clients": {"1": cell(206.23000000000002), "32": cell(None)}}}}}}
+    header, with_peer, without = bench_queries.table(runs).splitlines()
+    assert with_peer.split() == ["neo4j-10000", "flagship", "1", "7.8", "14.4", "118.8", "3.7", "2.09", "206.2", "0.75"]
+    assert without.split()[-2:] == ["-", "-"] and header.startswith("store-scale")
