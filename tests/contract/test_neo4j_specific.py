@@ -95,6 +95,8 @@ def test_schema_is_idempotent_and_covers_every_relationship_type() -> None:
     assert len(fulltext) == 1 and "[n.name, n.aliases]" in fulltext[0] and "'cjk'" in fulltext[0]
     for rel_type in relationship_types():
         assert any(f"FOR ()-[e:{rel_type}]-() ON (e.id)" in s for s in statements), rel_type
+    for label in node_labels():
+        assert any(s.endswith(f"FOR (n:{label}) ON (n.code)") for s in statements), label
 
 
 def test_shortest_paths_bound_is_an_integer_in_the_pattern() -> None:
@@ -170,6 +172,11 @@ def _operators(plan: dict[str, Any]) -> set[str]:
     return ops
 
 
+def _details(plan: dict[str, Any]) -> list[str]:
+    """Each operator's details (the index it seeks, with what), the plan's tree flattened."""
+    return [str((plan.get("args") or {}).get("Details", ""))] + [d for c in plan.get("children", []) for d in _details(c)]
+
+
 SCANS = {"AllNodesScan", "NodeByLabelScan", "DirectedAllRelationshipsScan", "UndirectedAllRelationshipsScan",
          "DirectedRelationshipTypeScan", "UndirectedRelationshipTypeScan"}
 
@@ -195,6 +202,22 @@ def test_lookups_seek_an_index(neo: Neo4jStore, name: str, query: tuple[str, dic
     ops = _operators(neo.explain(query))
     assert seek in ops, (name, ops)
     assert not ops & SCANS, (name, ops)
+
+
+@server
+@pytest.mark.parametrize("types", [["TaskForce"], ["Official"], ["Project"]])
+def test_one_type_inside_a_division_seeks_that_types_code_index(neo: Neo4jStore, types: list[str]) -> None:
+    nodes, edges = _small_graph()
+    nodes += [NodeRow(id=f"tf{i}", type="TaskForce", name=f"专班{i}", code=f"4101{i:02d}") for i in range(5)]
+    nodes += [NodeRow(id=f"off{i}", type="Official", labels=["Person", "Official"], name=f"官员{i}",
+                      code=f"4102{i:02d}") for i in range(5)]
+    neo.upsert(nodes, edges)
+    for query in (dialect.list_nodes(types, ["4101", "4102"], 0, 10, fields=["name"]),
+                  dialect.count_nodes(types, ["4101"])):
+        details = _details(neo.explain(query))
+        # a seek, or a scan of that index where the planner expects the prefix to match most of it
+        assert any(f"RANGE INDEX n:{types[0]}(code) WHERE code" in d for d in details), details
+        assert not any("n:Entity(code)" in d for d in details), details
 
 
 @server
