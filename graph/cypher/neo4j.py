@@ -235,17 +235,23 @@ def get_nodes(ids: list[str], fields: common.Fields = None) -> Query:
 def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
                  dates: tuple[str, str] = ("", "")) -> tuple[str, dict[str, Any]]:
     """Types become label predicates (a type outside the vocabulary matches nothing, as in the
-    embedded store); each code prefix is its own ``STARTS WITH`` so the code index can serve it."""
+    embedded store); each code prefix is its own ``STARTS WITH`` so the code index can serve it.
+    One type with prefixes names that type's code index (``schema/constraints.cypher``): a seek per
+    prefix, whatever the planner's statistics say (right after a bulk delete they can make it
+    choose ``entity_code`` and filter by label, reading every entity of the division)."""
     where: list[str] = []
     params: dict[str, Any] = {}
+    hint = ""
     if types:
         known = sorted({checked_label(t) for t in types if t in node_labels()})
         where.append("(" + " OR ".join(f"n:{t}" for t in known) + ")" if known else "false")
+        if len(known) == 1 and code_prefixes:
+            hint = f"USING INDEX n:{known[0]}(code) "
     if code_prefixes:
         where.append("(" + " OR ".join(f"n.code STARTS WITH $p{i}" for i in range(len(code_prefixes))) + ")")
         params.update({f"p{i}": p for i, p in enumerate(code_prefixes)})
     common.date_range(dates, where, params)
-    return ("WHERE " + " AND ".join(where) if where else ""), params
+    return (hint + "WHERE " + " AND ".join(where) if where else ""), params
 
 
 def list_nodes(types: list[str] | None, code_prefixes: list[str] | None, skip: int, limit: int,
