@@ -581,7 +581,14 @@ def main() -> int:
     parser.add_argument("--neo4j-user", default="neo4j")
     parser.add_argument("--neo4j-password", default=os.environ.get("LOUPAN_NEO4J_PASSWORD", ""))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--markdown", action="store_true",
+                        help="measure nothing: print the results in --out for --stores at --scale as the "
+                             "rows of bench/README.md's tables")
     args = parser.parse_args()
+    if args.markdown:
+        results = json.loads(args.out.read_text())
+        print(markdown(results, [f"{name}-{args.scale}" for name in args.stores.split(",")]))
+        return 0
 
     import neo4j
 
@@ -624,6 +631,34 @@ def table(results: dict[str, Any]) -> str:
                 lines.append(f"{key:17} {name:10} {c:>7} {cell['api']['p50_ms']:8.1f} {cell['api']['p99_ms']:9.1f} "
                              f"{cell['api']['rps']:9.1f} {cell['floor']['p50_ms']:10.1f} {cell['p50_vs_floor']!s:>7} "
                              f"{format(peer['rps'], '.1f') if peer else '-':>9} {cell.get('rps_vs_peer', '-')!s:>10}")
+    return "\n".join(lines)
+
+
+MARKDOWN_HEADER = ("| store, nodes | query | clients | api p50 ms | api p99 ms | api req/s | floor p50 ms | floor req/s "
+                   "| ×floor (p50) | peer req/s | ×peer (req/s) | CPU ms/request: API process (+ server) "
+                   "| peer's Node (+ server) |")
+
+
+def markdown(results: dict[str, Any], keys: list[str]) -> str:
+    """The runs named by `keys` as the rows of the tables in bench/README.md, header included."""
+
+    def cpu(cell: dict[str, Any], side: str) -> str:
+        spent = cell.get("cpu_ms_per_request") or {}
+        if side not in spent:
+            return "–"
+        return f"{spent[side]}" + (f" (+{spent['store']})" if "store" in spent else "")
+
+    lines = [MARKDOWN_HEADER, "|" + "---|" * MARKDOWN_HEADER.count(" | ") + "---|"]
+    for key in keys:
+        queries = results["runs"][key]["queries"]  # in the order of QUERIES, then any others
+        for name in sorted(queries, key=lambda name: (list(QUERIES).index(name) if name in QUERIES else len(QUERIES), name)):
+            for c, cell in sorted(queries[name]["clients"].items(), key=lambda item: int(item[0])):
+                api, floor, peer = cell["api"], cell["floor"], cell.get("peer")
+                lines.append(" | ".join([
+                    f"| {key}", name, c, f"{api['p50_ms']:.1f}", f"{api['p99_ms']:.1f}", f"{api['rps']:.2f}",
+                    f"{floor['p50_ms']:.1f}", f"{floor['rps']:.2f}", f"{cell['p50_vs_floor']}",
+                    f"{peer['rps']:.2f}" if peer else "–", f"{cell['rps_vs_peer']}" if peer else "–",
+                    cpu(api, "api"), cpu(peer, "peer") if peer else "–"]) + " |")
     return "\n".join(lines)
 
 

@@ -81,3 +81,22 @@ def test_the_table_rounds_the_peer_and_marks_what_was_not_measured(bench_queries
     header, with_peer, without = bench_queries.table(runs).splitlines()
     assert with_peer.split() == ["neo4j-10000", "flagship", "1", "7.8", "14.4", "118.8", "3.7", "2.09", "206.2", "0.75"]
     assert without.split()[-2:] == ["-", "-"] and header.startswith("store-scale")
+
+
+def test_the_markdown_rows_follow_the_queries_order_and_show_what_each_side_spent(bench_queries: Any) -> None:
+    def cell(peer: bool) -> dict[str, Any]:
+        found = {"api": {"p50_ms": 51.254, "p99_ms": 69.784, "rps": 19.4, "cpu_ms_per_request": {"api": 44.9, "store": 27.6}},
+                 "floor": {"p50_ms": 23.96, "rps": 40.95}, "p50_vs_floor": 2.14}
+        return found | ({"peer": {"rps": 19.03, "cpu_ms_per_request": {"peer": 49.8, "store": 42.5}},
+                         "rps_vs_peer": 1.02} if peer else {})
+
+    runs = {"runs": {"neo4j-1000000": {"queries": {
+        "search": {"clients": {"32": cell(False), "1": cell(False)}},
+        "flagship": {"clients": {"1": cell(True)}}}}}}
+    header, rule, flagship, search_1, search_32 = bench_queries.markdown(runs, ["neo4j-1000000"]).splitlines()
+    columns = header.count("|") - 1
+    assert rule.count("---") == columns and flagship.count("|") - 1 == columns
+    assert flagship.split(" | ") == ["| neo4j-1000000", "flagship", "1", "51.3", "69.8", "19.40", "24.0", "40.95", "2.14",
+                                     "19.03", "1.02", "44.9 (+27.6)", "49.8 (+42.5) |"]
+    assert search_1.split(" | ")[1:3] == ["search", "1"] and search_32.split(" | ")[2] == "32"
+    assert search_1.endswith("| – | – | 44.9 (+27.6) | – |")
