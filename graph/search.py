@@ -30,12 +30,8 @@ MIN_SCORE = 55.0
 
 
 class Entry(NamedTuple):
-    """A name's entry. The index keeps each as a plain tuple (of strings and tuples of strings),
-    which the garbage collector stops tracking (the postings become bytes for the same reason); a
-    named tuple stays tracked. With a million tracked entries every full collection of an API
-    process took seconds, so requests took that long at random (300k names: 0.47 s per full
-    collection as dataclass instances, 0.13 s as named tuples, 0.055 s as plain tuples, most of it
-    pypinyin's own tables)."""
+    """A name's entry, as :class:`NameIndex` hands it out. The index itself keeps every entry as
+    UTF-8 in one ``bytes`` (see there), not as objects of their own."""
 
     id: str
     type: str
@@ -86,24 +82,83 @@ def _latin_grams(pinyin: str) -> set[str]:
     return {f"#{joined[i : i + 3]}" for i in range(max(1, len(joined) - 2))}
 
 
+# An entry packed as text: its fields joined by _FIELD, the items of its tuples by _ITEM (control
+# characters, which the search forms lose to _clean; an entry whose other fields hold one is kept
+# unpacked).
+_FIELD, _ITEM = "\x1f", "\x1e"
+_TOMBSTONE = _FIELD * 6  # an entry replaced by a later add: no forms, found by no search
+
+
+def _clean(text: str) -> str:
+    return text.replace(_FIELD, " ").replace(_ITEM, " ") if _FIELD in text or _ITEM in text else text
+
+
+def _pack(entry: Entry) -> bytes:
+    fields = (entry.id, entry.type, _ITEM.join(entry.labels), entry.name, entry.code,
+              _ITEM.join(entry.forms), _ITEM.join(entry.pinyins))
+    return _FIELD.join(fields).encode("utf-8", "surrogatepass")
+
+
+def _unpack(record: bytes) -> Entry:
+    id_, type_, labels, name, code, forms, pinyins = record.decode("utf-8", "surrogatepass").split(_FIELD)
+    return Entry(id_, type_, tuple(labels.split(_ITEM)) if labels else (), name, code,
+                 tuple(forms.split(_ITEM)) if forms else (), tuple(pinyins.split(_ITEM)) if forms else ())
+
+
 class NameIndex:
-    """An in-memory index of node names and aliases."""
+    """An in-memory index of node names and aliases.
+
+    Built, it is a handful of objects whatever the number of names: every entry packed as UTF-8
+    into one ``bytes`` with an array of where each starts (an entry is unpacked when it is a
+    candidate of a search), and the postings (key -> entry numbers) as ``bytes`` each. Kept as a
+    tuple of strings per entry, the 1M-node graph's index left a served process at 1.54 GB, and
+    that process spent more CPU on every later request, searches or not, than one that had never
+    searched (the flagship with 32 clients, four alternations: 33.0 against 29.1 ms a request);
+    packed, 1.20 GB and 29.9 ms (``bench/README.md``). Ids are looked up only to replace an entry
+    (:meth:`add` after the build), from a table made then."""
 
     def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
-        self._entries: list[tuple[Any, ...]] = []  # Entry fields, as plain tuples
+        self._records: list[bytes] = []  # packed entries not yet in _blob: while building, and added after
+        self._blob = b""                 # packed entries 0 .. len(_starts) - 2, one after the other
+        self._starts: array[int] = array("Q", [0])
+        self._dead: set[int] = set()     # entries in _blob replaced by a later add
+        self._odd: dict[int, Entry] = {}  # entries that cannot be packed (see add)
         # key -> entry numbers: an array while it grows, its bytes once built (arrays are tracked by
         # the garbage collector, bytes are not; a big index has hundreds of thousands of keys)
         self._postings: dict[str, array[int] | bytes] = {}
-        self._by_id: dict[str, int] = {}
+        self._by_id: dict[str, int] | None = {}
         for row in rows:
             self.add(row)
         self._postings = {key: p.tobytes() if isinstance(p, array) else p for key, p in self._postings.items()}
+        starts = array("Q", [0])
+        total = 0
+        for record in self._records:
+            total += len(record)
+            starts.append(total)
+        self._blob, self._starts, self._records = b"".join(self._records), starts, []
+        self._by_id = None  # made again if an entry is replaced after the build
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._starts) - 1 + len(self._records)
+
+    def _entry(self, idx: int) -> Entry:
+        if idx in self._odd:
+            return self._odd[idx]
+        packed = len(self._starts) - 1
+        if idx >= packed:
+            return _unpack(self._records[idx - packed])
+        if idx in self._dead:
+            return _unpack(_TOMBSTONE.encode())
+        return _unpack(self._blob[self._starts[idx]:self._starts[idx + 1]])
+
+    def _ids(self) -> dict[str, int]:
+        if self._by_id is None:
+            self._by_id = {self._entry(i).id: i for i in range(len(self))}
+        return self._by_id
 
     def add(self, row: dict[str, Any]) -> None:
-        forms = tuple(dict.fromkeys(f for f in (fold(x) for x in [row.get("name") or "", *(row.get("aliases") or [])]) if f))
+        forms = tuple(dict.fromkeys(f for f in (_clean(fold(x)) for x in [row.get("name") or "", *(row.get("aliases") or [])])
+                                    if f))
         if not forms:
             return
         entry = Entry(
@@ -111,11 +166,22 @@ class NameIndex:
             name=row.get("name") or "", code=row.get("code") or "", forms=forms,
             pinyins=tuple(_pinyin(f) for f in forms),
         )
-        if entry.id in self._by_id:  # replaced: the old postings point at a tombstone
-            self._entries[self._by_id[entry.id]] = (entry.id, "", (), "", "", (), ())
-        idx = len(self._entries)
-        self._entries.append(tuple(entry))
-        self._by_id[entry.id] = idx
+        # a name, id, type, code or label holding a separator is not packed (nor changed): kept as is
+        odd = any(_FIELD in t or _ITEM in t for t in (entry.id, entry.type, entry.name, entry.code, *entry.labels))
+        by_id = self._ids()
+        old = by_id.get(entry.id)
+        if old is not None:  # replaced: the old postings point at a tombstone
+            self._odd.pop(old, None)
+            packed = len(self._starts) - 1
+            if old >= packed:
+                self._records[old - packed] = _TOMBSTONE.encode()
+            else:
+                self._dead.add(old)
+        idx = len(self)
+        self._records.append(b"" if odd else _pack(entry))
+        if odd:
+            self._odd[idx] = entry
+        by_id[entry.id] = idx
         keys: set[str] = set()
         for form, pinyin in zip(entry.forms, entry.pinyins, strict=True):
             keys |= _bigrams(form) | set(form) | _syllable_pairs(pinyin) | _latin_grams(pinyin)
@@ -145,7 +211,7 @@ class NameIndex:
         wanted = set(types or ())
         hits: list[Hit] = []
         for idx, _ in counts.most_common(MAX_CANDIDATES):
-            entry = Entry._make(self._entries[idx])
+            entry = self._entry(idx)
             if not entry.forms or (wanted and not wanted.intersection(entry.labels)):
                 continue
             score, matched = self._score(q, q_pinyin, latin, entry)

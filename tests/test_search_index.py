@@ -33,9 +33,11 @@ def test_the_index_holds_nothing_the_garbage_collector_must_track() -> None:
     rows = [{"id": f"Project:{i}", "type": "Project", "name": f"恒大{i}号花园", "aliases": [f"{i}号花园"],
              "labels": ["Project"], "code": "410102"} for i in range(500)]
     index = NameIndex(rows)
-    gc.collect()  # a tuple is untracked once its items are: the inner tuples on one pass, the entry on the next
-    gc.collect()
-    assert not any(gc.is_tracked(entry) for entry in index._entries)
+    gc.collect()  # a dict is untracked once the collector finds only strings and bytes in it
+    # every entry packed into one bytes, whatever their number: no object per entry, tracked or not
+    assert isinstance(index._blob, bytes) and len(index) == 500 and not index._records
+    # tracked and not empty: only the array of where entries start (machine integers, no objects)
+    assert [name for name, value in vars(index).items() if gc.is_tracked(value) and len(value)] == ["_starts"]
     assert not any(gc.is_tracked(posting) for posting in index._postings.values())
     # still searchable, and still open to additions after the build
     assert [h.id for h in index.search("恒大12号花园")][:1] == ["Project:12"]
@@ -81,3 +83,23 @@ def test_settling_spaces_young_collections_and_never_brings_them_closer(
     monkeypatch.setattr(search.gc, "set_threshold", lambda *t: thresholds.append(t))
     search.settle_heap()
     assert thresholds[-1] == after
+
+
+def test_names_holding_the_packing_separators_are_found_and_kept_as_they_are() -> None:
+    odd_name, odd_id = "恒大\x1f绿洲\x1e二期", "Project:a\x1fb"
+    index = NameIndex([{"id": "Project:1", "type": "Project", "name": odd_name, "code": "410102"},
+                       {"id": odd_id, "type": "Project", "name": "碧桂园\x1e凤凰城", "labels": ["Project", "Entity"]},
+                       {"id": "Project:2", "type": "Project", "name": "建业·联盟新城", "aliases": ["建业联盟\x1f新城"]}])
+    first = index.search("恒大绿洲")[0]
+    assert (first.id, first.name) == ("Project:1", odd_name)
+    second = index.search("碧桂园凤凰城")[0]
+    assert second.id == odd_id and second.name == "碧桂园\x1e凤凰城"
+    assert index.search("建业联盟新城")[0].id == "Project:2"
+    # replacing entries after the build, packed or not: each id is found once, by its new name only
+    index.add({"id": odd_id, "type": "Project", "name": "碧桂园天玺"})
+    index.add({"id": "Project:2", "type": "Project", "name": "建业\x1f天筑"})
+    assert [h.id for h in index.search("碧桂园天玺")][:1] == [odd_id]
+    assert odd_id not in [h.id for h in index.search("凤凰城", first=50)]
+    assert [h.id for h in index.search("建业天筑")][:1] == ["Project:2"]
+    assert "Project:2" not in [h.id for h in index.search("联盟新城", first=50)]
+    assert [h.id for h in index.search("恒大绿洲", first=50)].count("Project:1") == 1
