@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from pypinyin import lazy_pinyin
@@ -86,7 +87,7 @@ def _latin_grams(pinyin: str) -> set[str]:
 # characters, which the search forms lose to _clean; an entry whose other fields hold one is kept
 # unpacked).
 _FIELD, _ITEM = "\x1f", "\x1e"
-_TOMBSTONE = _FIELD * 6  # an entry replaced by a later add: no forms, found by no search
+_DEAD = Entry("", "", (), "", "", (), ())  # an entry replaced by a later add: no forms, found by no search
 
 
 def _clean(text: str) -> str:
@@ -121,7 +122,7 @@ class NameIndex:
         self._records: list[bytes] = []  # packed entries not yet in _blob: while building, and added after
         self._blob = b""                 # packed entries 0 .. len(_starts) - 2, one after the other
         self._starts: array[int] = array("Q", [0])
-        self._dead: set[int] = set()     # entries in _blob replaced by a later add
+        self._dead: set[int] = set()     # entries replaced by a later add
         self._odd: dict[int, Entry] = {}  # entries that cannot be packed (see add)
         # key -> entry numbers: an array while it grows, its bytes once built (arrays are tracked by
         # the garbage collector, bytes are not; a big index has hundreds of thousands of keys)
@@ -130,11 +131,7 @@ class NameIndex:
         for row in rows:
             self.add(row)
         self._postings = {key: p.tobytes() if isinstance(p, array) else p for key, p in self._postings.items()}
-        starts = array("Q", [0])
-        total = 0
-        for record in self._records:
-            total += len(record)
-            starts.append(total)
+        starts = array("Q", accumulate(map(len, self._records), initial=0))
         self._blob, self._starts, self._records = b"".join(self._records), starts, []
         self._by_id = None  # made again if an entry is replaced after the build
 
@@ -142,13 +139,13 @@ class NameIndex:
         return len(self._starts) - 1 + len(self._records)
 
     def _entry(self, idx: int) -> Entry:
+        if idx in self._dead:
+            return _DEAD
         if idx in self._odd:
             return self._odd[idx]
         packed = len(self._starts) - 1
         if idx >= packed:
             return _unpack(self._records[idx - packed])
-        if idx in self._dead:
-            return _unpack(_TOMBSTONE.encode())
         return _unpack(self._blob[self._starts[idx]:self._starts[idx + 1]])
 
     def _ids(self) -> dict[str, int]:
@@ -170,13 +167,9 @@ class NameIndex:
         odd = any(_FIELD in t or _ITEM in t for t in (entry.id, entry.type, entry.name, entry.code, *entry.labels))
         by_id = self._ids()
         old = by_id.get(entry.id)
-        if old is not None:  # replaced: the old postings point at a tombstone
+        if old is not None:  # replaced: the old postings point at a dead entry
+            self._dead.add(old)
             self._odd.pop(old, None)
-            packed = len(self._starts) - 1
-            if old >= packed:
-                self._records[old - packed] = _TOMBSTONE.encode()
-            else:
-                self._dead.add(old)
         idx = len(self)
         self._records.append(b"" if odd else _pack(entry))
         if odd:
