@@ -238,7 +238,9 @@ def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
     embedded store); each code prefix is its own ``STARTS WITH`` so the code index can serve it.
     One type with prefixes names that type's code index (``schema/constraints.cypher``): a seek per
     prefix, whatever the planner's statistics say (right after a bulk delete they can make it
-    choose ``entity_code`` and filter by label, reading every entity of the division)."""
+    choose ``entity_code`` and filter by label, reading every entity of the division). ``SEEK``,
+    because a plain ``USING INDEX`` also allows a scan of the whole index, which stale statistics
+    or a prefix that every code of the label starts with can make look as cheap."""
     where: list[str] = []
     params: dict[str, Any] = {}
     hint = ""
@@ -246,7 +248,7 @@ def _node_filter(types: list[str] | None, code_prefixes: list[str] | None,
         known = sorted({checked_label(t) for t in types if t in node_labels()})
         where.append("(" + " OR ".join(f"n:{t}" for t in known) + ")" if known else "false")
         if len(known) == 1 and code_prefixes:
-            hint = f"USING INDEX n:{known[0]}(code) "
+            hint = f"USING INDEX SEEK n:{known[0]}(code) "
     if code_prefixes:
         where.append("(" + " OR ".join(f"n.code STARTS WITH $p{i}" for i in range(len(code_prefixes))) + ")")
         params.update({f"p{i}": p for i, p in enumerate(code_prefixes)})
