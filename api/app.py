@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 
 from loupan.api.auth import KeyRing
 from loupan.api.context import Context, IngestService
+from loupan.api.limit import WorkLimit
 from loupan.api.schema import schema
 from loupan.config import Settings, anonymous_may_read
 from loupan.errors import Forbidden, LoupanError
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         return ctx
 
     app = FastAPI(title="loupan", lifespan=lifespan)
+    app.add_middleware(WorkLimit, slots=settings.work_slots)
     app.include_router(Router(schema, context_getter=get_context, graphql_ide="graphiql"), prefix="/graphql")
 
     @app.get("/healthz")

@@ -13,6 +13,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from loupan.api.limit import waiting
 from loupan.graph.model import Edge, Node
 from loupan.graph.search import CachedIndex
 from loupan.graph.store import Direction, GraphStore
@@ -51,6 +52,12 @@ class IngestService:
             return summary
 
 
+async def off_loop(fn: Any, *args: Any, **kw: Any) -> Any:
+    """``fn`` run in a thread, off the event loop; the request's work slot is free meanwhile."""
+    async with waiting():
+        return await asyncio.to_thread(fn, *args, **kw)
+
+
 def _matches(edge: Edge, node_id: str, direction: Direction) -> bool:
     if direction == "out":
         return edge.source == node_id
@@ -78,7 +85,7 @@ class Context(BaseContext):
         self.edges = DataLoader(load_fn=self._load_edges)
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
-        found = await asyncio.to_thread(self.store.get_nodes, list(ids))
+        found = await off_loop(self.store.get_nodes, list(ids))
         return [found.get(i) for i in ids]
 
     async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
@@ -87,7 +94,7 @@ class Context(BaseContext):
             groups[(types, direction)].append(node_id)
         results: dict[EdgeKey, list[Edge]] = {}
         for (types, direction), ids in groups.items():
-            edges = await asyncio.to_thread(self.store.edges_of, ids, list(types), direction)
+            edges = await off_loop(self.store.edges_of, ids, list(types), direction)
             for node_id in ids:
                 results[(node_id, types, direction)] = [e for e in edges if _matches(e, node_id, direction)]
         return [results[k] for k in keys]
@@ -122,8 +129,8 @@ class Context(BaseContext):
     async def ingest(self, kind: str, who: str, **kw: Any) -> Any:
         if self.ingest_service is None:
             self.ingest_service = IngestService(self.store)
-        return await asyncio.to_thread(self.ingest_service.run, kind, who, **kw)
+        return await off_loop(self.ingest_service.run, kind, who, **kw)
 
     async def run(self, fn: Any, *args: Any) -> Any:
         """Run a blocking store call off the event loop."""
-        return await asyncio.to_thread(fn, *args)
+        return await off_loop(fn, *args)

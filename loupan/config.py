@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     api_keys: SecretStr = SecretStr("")
     # Anonymous callers may read; None means: yes in development, no in production.
     anonymous_read: bool | None = None
+    # Requests doing Python work at once in one API process (loupan.api.limit); 0: no limit.
+    work_slots: int = 4
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:
@@ -42,6 +44,8 @@ class Settings(BaseSettings):
                               "for a public read-only server)")
         if self.batch_size < 1:
             raise ConfigError("LOUPAN_BATCH_SIZE must be at least 1")
+        if self.work_slots < 0:
+            raise ConfigError("LOUPAN_WORK_SLOTS must be 0 (no limit) or more")
         return self
 
     @property
