@@ -2,10 +2,11 @@
 
 Past a few requests, letting more of them into the app at once does not make it serve more: one
 process runs Python on one core at a time, and each request let in early holds its objects longer
-while the others interleave with it, so every answer costs more CPU (``bench/README.md``: the
-flagship with 32 clients at 1M nodes, 29.1 requests/s at ~31 ms of CPU each without a limit against
-34.2 at ~25 ms with at most 4 requests inside). The rest wait in line, outside, before their work
-starts.
+while the others interleave with it, so every answer costs more CPU. The rest wait in line, outside,
+before their work starts. Measured with ``bench/work_slots.py`` (the flagship with 32 clients at 1M
+nodes on Neo4j, three rounds, medians): 22.9 requests/s at 39.4 ms of API CPU each without a limit,
+26.8 at 33.3 ms with 4 slots (1: 22.2, 2: 23.6, 8: 22.1); the rounds drift by a few requests/s, so 4
+is the default because it did best in two rounds of three, not by a wide margin.
 
 What is limited is the *work*, not the requests in flight: a request gives its slot up while it
 waits on the store or on the name index (:func:`waiting`, around every blocking call the API makes
