@@ -44,13 +44,7 @@ from bench_queries import (  # noqa: E402
     with_cpu,
 )
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.server import free_port  # noqa: E402
 
 
 def serve(slots: int, info: dict[str, Any], log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -58,9 +52,10 @@ def serve(slots: int, info: dict[str, Any], log_dir: Path) -> tuple[subprocess.P
     env = {**os.environ, "LOUPAN_NEO4J_URI": info["uri"], "LOUPAN_NEO4J_USER": info["user"],
            "LOUPAN_NEO4J_PASSWORD": info["password"], "LOUPAN_ANONYMOUS_READ": "true",
            "LOUPAN_WORK_SLOTS": str(slots)}
-    out = (log_dir / f"serve-slots-{slots}.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "loupan.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=out, stderr=subprocess.STDOUT)
+    log = log_dir / f"serve-slots-{slots}.log"
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "loupan.cli", "serve", "--host", "127.0.0.1",
+                                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -70,7 +65,7 @@ def serve(slots: int, info: dict[str, Any], log_dir: Path) -> tuple[subprocess.P
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"loupan serve with LOUPAN_WORK_SLOTS={slots} did not start: see {out.name}")
+            raise SystemExit(f"loupan serve with LOUPAN_WORK_SLOTS={slots} did not start: see {log}")
         time.sleep(0.2)
 
 
@@ -110,7 +105,7 @@ def main() -> int:
             stack.callback(proc.terminate)
         load_avg_start = os.getloadavg()
         for s in slot_values:
-            proc, url = servers[s]
+            _, url = servers[s]
             windows = warm_until_steady(partial(load, url, body, args.clients, args.warmup), neo4j_pid,
                                         args.warmup, args.warmup_max)
             print(f"slots {s}: warmed, server CPU ms/request per window {windows}", flush=True)
