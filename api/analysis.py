@@ -8,8 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from loupan.api.types import Entity, Relation, Source, node_fields
-from loupan.graph.model import Edge, Node, relationship_types
-from loupan.graph.queries import city_code, code_prefix
+from loupan.graph.model import Edge, Node, city_code, code_prefix, relationship_types
 
 MAX_DEPTH = 3
 MAX_NEIGHBOURHOOD = 1000

@@ -124,7 +124,8 @@ class Query(ResolutionQuery):
                        date_from: str | None = None, date_to: str | None = None,
                        developer: strawberry.ID | None = None, first: int = 20,
                        after: str | None = None) -> EntityConnection:
-        from loupan.graph.queries import code_prefix, projects_of
+        from loupan.graph.model import code_prefix
+        from loupan.graph.queries import projects_of
 
         offset = decode_cursor(after)
         first = _check_first(first)

@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loupan.graph.model import EdgeRow, NodeRow, Source
-from loupan.graph.queries import city_code
+from loupan.graph.model import EdgeRow, NodeRow, Source, city_code
 from loupan.graph.store import GraphStore
 from loupan.ingest.places import Division, gazetteer
 

@@ -24,6 +24,28 @@ from typing import Any
 
 NODE_PROPERTIES = ("id", "type", "labels", "name", "aliases", "key", "code", "level", "date", "attrs")
 EDGE_PROPERTIES = ("id", "type", "attrs", "sources")
+# division codes: the provincial-level municipalities (北京, 天津, 上海, 重庆)
+MUNICIPALITY_PREFIXES = ("11", "12", "31", "50")
+
+
+def city_code(code: str) -> str:
+    """The prefecture-level code for a division code: 410102 → 410100; 110105 → 110000 (the Neo4j
+    dialect spells the same rule in Cypher: ``cypher.neo4j.city_prefix``)."""
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
+        return ""
+    if code[:2] in MUNICIPALITY_PREFIXES:
+        return code[:2] + "0000"
+    if code[2:4] == "90":  # a county-level city directly under its province (济源, 仙桃 …)
+        return code
+    return code[:4] + "00"
+
+
+def code_prefix(code: str) -> str:
+    """The prefix every division inside ``code`` starts with: 410100 → 4101, 410000 → 41."""
+    trimmed = code
+    while trimmed.endswith("00") and len(trimmed) > 2:
+        trimmed = trimmed[:-2]
+    return trimmed
 
 
 @cache

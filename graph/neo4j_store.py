@@ -175,6 +175,29 @@ class Neo4jStore(GraphStore):
         query = dialect.developer_projects_with_edges(developer_id, depth, list(types or []), fields,
                                                       end_fields, parents)
         (row,) = self.read(query)
+        return self._projects_record(row)
+
+    def developer_projects_with_city_task_forces(
+            self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields = None,
+            end_fields: Fields = None, task_force_fields: Fields = None, most: int = 0,
+    ) -> tuple[list[Node], list[Edge], dict[str, Node], dict[str, list[Node]] | None]:
+        """One statement (what it saves: ``queries.TASK_FORCES_AT_ONCE``). Past ``most`` the statement
+        has counted the pairs on the code index only, and read none of the task forces."""
+        if depth < 0:
+            raise ValueError(f"depth must be at least 0, got {depth!r}")
+        query = dialect.developer_projects_with_edges(developer_id, depth, list(types or []), fields, end_fields,
+                                                      parents=True, city_task_forces=(task_force_fields, most))
+        (row,) = self.read(query)
+        projects, edges, nodes = self._projects_record(row)
+        if row["found"] > most:
+            return projects, edges, nodes, None
+        in_prefix: dict[str, list[Node]] = {}
+        for prefix, node in zip(row["tf_prefixes"], Node.maker(tuple(row["tf_columns"]))(row["tfs"]), strict=True):
+            in_prefix.setdefault(prefix, []).append(node)
+        return projects, edges, nodes, in_prefix
+
+    @staticmethod
+    def _projects_record(row: dict[str, Any]) -> tuple[list[Node], list[Edge], dict[str, Node]]:
         projects: dict[str, Node] = {}
         for node in Node.maker(tuple(row["columns"]))(row["projects"]) if row["projects"] else ():
             projects.setdefault(node.id, node)

@@ -8,30 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from loupan.graph.cypher import Fields
-from loupan.graph.model import Edge, Node
+from loupan.graph.model import Edge, Node, city_code, code_prefix  # the division rules live with the model
 from loupan.graph.store import GraphStore
 
 MAX_SUBSIDIARY_DEPTH = 4
-MUNICIPALITY_PREFIXES = ("11", "12", "31", "50")
-
-
-def city_code(code: str) -> str:
-    """The prefecture-level code for a division code: 410102 → 410100; 110105 → 110000."""
-    if len(code) != 6 or not code.isdigit():
-        return ""
-    if code[:2] in MUNICIPALITY_PREFIXES:
-        return code[:2] + "0000"
-    if code[2:4] == "90":  # a county-level city directly under its province (济源, 仙桃 …)
-        return code
-    return code[:4] + "00"
-
-
-def code_prefix(code: str) -> str:
-    """The prefix every division inside ``code`` starts with: 410100 → 4101, 410000 → 41."""
-    trimmed = code
-    while trimmed.endswith("00") and len(trimmed) > 2:
-        trimmed = trimmed[:-2]
-    return trimmed
 
 
 @dataclass(slots=True)
@@ -69,6 +49,12 @@ def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) 
             return found
 
 
+# At most this many of the cities' task forces are read in the statement that reads the projects
+# (``GraphStore.developer_projects_with_city_task_forces``, where the store can); more are read apart,
+# in parts side by side. The flagship at 10k (30 task forces), in-process, six alternating rounds of
+# 600: 3.7 against 5.1 ms of API CPU and 3.0 against 4.4 ms of the server's per answer (medians;
+# ``bench/README.md``, "One statement").
+TASK_FORCES_AT_ONCE = 1000
 # Parts the cities' task forces are read in, side by side with each other and with the cities,
 # where the store runs reads concurrently (``GraphStore.concurrent_reads``). Measured on the 1M-node
 # Neo4j graph, the flagship's 12 cities (3,882 task forces) and their nodes, median of 30 warm
@@ -133,11 +119,13 @@ def _union(a: Fields, b: Fields) -> Fields:
 def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields = GroupFields()) -> list[CityGroup]:
     """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
     that handle each project directly and those set up for problem projects in that city."""
-    # the projects; their places (for their codes) and those places' cities where the store reads
-    # them in the same statement; the task forces handling them, with the edges
-    projects, touching, ends = store.developer_projects_with_edges(
+    # the projects; their places (for their codes); the task forces handling them, with the edges;
+    # where the store reads them in the same statement, the places' cities and, if there are few,
+    # the cities' task forces
+    projects, touching, ends, in_city_read = store.developer_projects_with_city_task_forces(
         developer_id, MAX_SUBSIDIARY_DEPTH, ["LOCATED_IN", "HANDLES"], _with(fields.projects, "code"),
-        _union(_with(fields.task_forces, "code", "labels"), fields.cities), parents=True)
+        _union(_with(fields.task_forces, "code", "labels"), fields.cities), _with(fields.task_forces, "code"),
+        TASK_FORCES_AT_ONCE)
     if not projects:
         return []
     project_ids = {p.id for p in projects}
@@ -156,7 +144,10 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
     prefixes = [code_prefix(c) for c in groups if c]
     city_ids = [f"Place:{c}" for c in groups if c]
     known = {i: ends[i] for i in city_ids if i in ends and "Place" in ends[i].labels}
-    in_city, cities = _city_reads(store, prefixes, [i for i in city_ids if i not in known], fields)
+    if in_city_read is None:
+        in_city, cities = _city_reads(store, prefixes, [i for i in city_ids if i not in known], fields)
+    else:  # the statement read every city there is, and its task forces
+        in_city, cities = in_city_read, {}
     cities.update(known)
     for code, group in groups.items():
         group.city = cities.get(f"Place:{code}")

@@ -200,6 +200,20 @@ class GraphStore(ABC):
         edges, ends = self.edges_with_ends([p.id for p in projects], types, "both", end_fields)
         return projects, edges, ends
 
+    def developer_projects_with_city_task_forces(
+            self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields = None,
+            end_fields: Fields = None, task_force_fields: Fields = None, most: int = 0,
+    ) -> tuple[list[Node], list[Edge], dict[str, Node], dict[str, list[Node]] | None]:
+        """:meth:`developer_projects_with_edges` with ``parents``, and, where a backend reads them in the
+        same statement, the projects' cities and those cities' task forces. A project's city is that of
+        the place at the end of its first LOCATED_IN edge by id (no such edge: its own code), as
+        :func:`~loupan.graph.model.city_code` gives it; the cities' Place nodes join the ends, and the
+        fourth value maps each city's :func:`~loupan.graph.model.code_prefix` to the task forces whose
+        code starts with it, in id order, read with ``task_force_fields``, if there are at most
+        ``most`` (prefix, task force) pairs in all. None where they were not read (more than ``most``;
+        here, always): the caller reads them, in parts if it likes."""
+        return (*self.developer_projects_with_edges(developer_id, depth, types, fields, end_fields, parents=True), None)
+
     def get_edges(self, ids: Sequence[str]) -> dict[str, Edge]:
         if not ids:
             return {}

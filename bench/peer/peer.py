@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from loupan.graph import queries
+from loupan.graph.model import code_prefix
 from loupan.graph.store import GraphStore
 
 HERE = Path(__file__).resolve().parent
@@ -48,7 +49,7 @@ BIG = ("query($id: ID!) { developers(where: {id: {eq: $id}}) { projects { id nam
 
 def _flagship(anchors: Any, store: GraphStore) -> tuple[str, dict[str, Any]]:
     groups = queries.task_forces_by_city(store, anchors.flagship)
-    prefixes = sorted({queries.code_prefix(g.city_code) for g in groups if g.city_code})
+    prefixes = sorted({code_prefix(g.city_code) for g in groups if g.city_code})
     return FLAGSHIP, {"id": anchors.flagship, "cities": {"OR": [{"code": {"startsWith": p}} for p in prefixes]}}
 
 

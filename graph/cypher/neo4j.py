@@ -29,7 +29,7 @@ from typing import Any
 
 from loupan.graph import cypher as common
 from loupan.graph.cypher import checked_label, checked_type
-from loupan.graph.model import node_labels, relationship_types
+from loupan.graph.model import MUNICIPALITY_PREFIXES, node_labels, relationship_types
 
 Query = tuple[str, dict[str, Any]]
 
@@ -313,13 +313,17 @@ def developer_projects(developer_id: str, depth: int, fields: common.Fields = No
 
 
 def developer_projects_with_edges(developer_id: str, depth: int, types: list[str] | None, fields: common.Fields = None,
-                                  end_fields: common.Fields = None, parents: bool = False) -> Query:
+                                  end_fields: common.Fields = None, parents: bool = False,
+                                  city_task_forces: tuple[common.Fields, int] | None = None) -> Query:
     """One record for :func:`developer_projects` followed by :func:`edges_with_ends` of its projects:
     ``projects`` (rows of the columns in ``columns``, the first the DEVELOPS edge's id, in edge-id
     order), ``edges`` (the projects' edges of ``types``, in id order) and ``nodes`` (their ends, read
     with ``end_fields``) and, with ``parents``, the places those ends are PART_OF, up to three levels
     (district → city → province). Each aggregation yields its one row even over no rows, so a
-    developer that does not exist still gets its record."""
+    developer that does not exist still gets its record.
+
+    With ``city_task_forces`` (task-force fields, most), also the projects' cities and those cities'
+    task forces (see :func:`_city_task_forces`)."""
     hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
     columns = ["edge", *_names(common.node_return(fields))]
     project_row = "[e.id, " + ", ".join(f"n.{c}" for c in columns[1:]) + "]"
@@ -327,14 +331,58 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
     touching = _edges_touching(types, "both", nodes="ps")
     up = ("CALL (ends) { UNWIND ends AS x MATCH (x:Place)-[:PART_OF*1..3]->(u:Place) "
           "RETURN collect(DISTINCT u) AS ups } " if parents else "WITH projects, edges, ends, [] AS ups ")
+    params: dict[str, Any] = {"id": developer_id}
+    cities, returned, more = "", "", ""
+    if city_task_forces is not None:
+        tf_fields, most = city_task_forces
+        cities, returned = _city_task_forces(tf_fields)
+        more = " + cities"
+        params["most"] = int(most)
     return (f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
             f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
             f"MATCH (f)-[e:DEVELOPS]->(n:Entity) WITH e, n ORDER BY e.id "
             f"WITH collect({project_row}) AS projects, collect(DISTINCT n) AS ps "
             f"CALL (ps) {{ {touching} WITH e, a, b, {EDGE_RETURN} ORDER BY e.id "
             f"RETURN collect({_map_of(EDGE_RETURN)}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends }} "
-            f"{up}RETURN projects, {columns!r} AS columns, edges, [n IN ends + ups | {node_map}] AS nodes",
-            {"id": developer_id})
+            f"{up}{cities}RETURN projects, {columns!r} AS columns, edges, [n IN ends + ups{more} | {node_map}] AS nodes"
+            f"{returned}", params)
+
+
+def city_prefix(code: str) -> str:
+    """Cypher for ``model.code_prefix(model.city_code(c))`` of the string expression ``code``:
+    the prefix of every division inside the code's prefecture-level city ('' for a code that is not
+    six digits). Both spell the same rule, which a test holds them to over every division code."""
+    municipalities = ", ".join(f"'{m}'" for m in MUNICIPALITY_PREFIXES)
+    return (f"CASE WHEN NOT {code} =~ '[0-9]{{6}}' THEN '' WHEN left({code}, 2) IN [{municipalities}] "
+            f"THEN left({code}, 2) WHEN substring({code}, 2, 2) = '90' AND {code} ENDS WITH '00' THEN left({code}, 4) "
+            f"WHEN substring({code}, 2, 2) = '90' THEN {code} "
+            f"WHEN substring({code}, 2, 2) = '00' THEN left({code}, 2) ELSE left({code}, 4) END")
+
+
+def _city_task_forces(fields: common.Fields) -> tuple[str, str]:
+    """Cypher, after ``ps`` (the projects) and ``ends`` are bound, for the projects' cities and their
+    task forces as ``queries.task_forces_by_city`` finds them: each project's place is the end of its
+    first LOCATED_IN edge by id (none: the project itself); the city is ``city_prefix`` of that
+    place's code. Returns the clauses and the columns they add to the record: ``cities`` joins the
+    nodes (each city's Place, where there is one), ``found`` is the number of (prefix, task force)
+    pairs, and, when it is at most ``$most``, ``tf_prefixes`` and ``tfs`` are those pairs in task-force
+    id order (the task forces as rows of ``tf_columns``); more than that: empty lists, and the caller
+    reads them in parts. The count walks the code index only; the rows read the task forces."""
+    columns = common.node_columns(fields)
+    tf_row = "[" + ", ".join(f"t.{c}" for c in columns) + "]"
+    seek = "MATCH (t:TaskForce) USING INDEX SEEK t:TaskForce(code) WHERE t.code STARTS WITH pre"
+    clauses = (
+        "CALL (ps) { UNWIND ps AS p OPTIONAL MATCH (p)-[l:LOCATED_IN]->(x:Entity) WITH p, x ORDER BY l.id "
+        "WITH p, collect(x)[0] AS x "
+        "WITH CASE WHEN x IS NULL THEN coalesce(p.code, '') ELSE coalesce(x.code, '') END AS c "
+        f"WITH DISTINCT {city_prefix('c')} AS pre WHERE pre <> '' RETURN collect(pre) AS prefixes }} "
+        "CALL (prefixes) { UNWIND prefixes AS pre "
+        "WITH left(pre + '0000', 6) AS code MATCH (c:Entity {id: 'Place:' + code}) USING INDEX SEEK c:Entity(id) "
+        "RETURN collect(c) AS cities } "
+        f"CALL (prefixes) {{ UNWIND prefixes AS pre {seek} RETURN count(t) AS found }} "
+        f"CALL (prefixes, found) {{ UNWIND CASE WHEN found <= $most THEN prefixes ELSE [] END AS pre {seek} "
+        f"WITH pre, t ORDER BY t.id RETURN collect(pre) AS tf_prefixes, collect({tf_row}) AS tfs }} ")
+    return clauses, f", found, tf_prefixes, tfs, {columns!r} AS tf_columns"
 
 
 def get_edges(ids: list[str]) -> Query:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,15 @@ from neo4j import exceptions as nex
 
 from loupan.errors import ConfigError, StoreError, StoreUnavailable
 from loupan.graph.cypher import neo4j as dialect
-from loupan.graph.model import EdgeRow, NodeRow, Source, node_labels, relationship_types
+from loupan.graph.model import (
+    EdgeRow,
+    NodeRow,
+    Source,
+    city_code,
+    code_prefix,
+    node_labels,
+    relationship_types,
+)
 from loupan.graph.neo4j_store import Neo4jStore, retried
 
 from ..neo4j_fixture import new_neo4j_store
@@ -191,6 +200,9 @@ SCANS = {"AllNodesScan", "NodeByLabelScan", "DirectedAllRelationshipsScan", "Und
      "NodeUniqueIndexSeek"),
     ("developer_projects_with_edges", dialect.developer_projects_with_edges(
         "dev1", 4, ["LOCATED_IN", "HANDLES"], ["name"], ["code"], parents=True), "NodeUniqueIndexSeek"),
+    ("developer_projects_with_edges and city task forces", dialect.developer_projects_with_edges(
+        "dev1", 4, ["LOCATED_IN", "HANDLES"], ["name"], ["code"], parents=True, city_task_forces=(["name"], 1000)),
+     "NodeIndexSeekByRange"),
     ("get_edges", dialect.get_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
     ("delete_edges", dialect.delete_edges(["DEVELOPS|dev1|prj1"]), "DirectedRelationshipIndexSeek"),
     ("shortest_paths", dialect.shortest_paths("dev1", "prj7", 4, 10), "NodeUniqueIndexSeek"),
@@ -222,6 +234,22 @@ def test_one_type_inside_a_division_seeks_that_types_code_index(neo: Neo4jStore,
         details = _details(neo.explain(query))
         assert any(f"RANGE INDEX n:{types[0]}(code) WHERE code STARTS WITH" in d for d in details), details
         assert not any("n:Entity(code)" in d for d in details), details
+
+
+@server
+def test_city_prefix_in_cypher_is_the_python_rule_for_every_division_code(neo: Neo4jStore) -> None:
+    """The one rule written twice: the statement that finds a developer's cities' task forces computes
+    each city's code prefix in Cypher, the grouping in Python."""
+    with resources.files("loupan.schema").joinpath("vocab/divisions.tsv").open(encoding="utf-8") as f:
+        codes = [line.split("\t", 1)[0] for line in f.read().splitlines()[1:]]
+    assert len(codes) > 3000
+    codes += ["", "41010", "4101021", "41010a", "４１０１０２", "000000", "419000", "419001", "509001",
+              "110000", "500000", "410000", "429004", "990000"]
+    rows = neo.read((f"UNWIND $codes AS c RETURN c, {dialect.city_prefix('c')} AS prefix", {"codes": codes}))
+    got = {r["c"]: r["prefix"] for r in rows}
+    expected = {c: code_prefix(city_code(c)) for c in codes}
+    assert got == expected
+    assert (got["410102"], got["110105"], got["419001"], got["419000"], got["410000"]) == ("4101", "11", "419001", "4190", "41")
 
 
 @server
