@@ -59,7 +59,7 @@ TASK_FORCES_AT_ONCE = 1000
 # where the store runs reads concurrently (``GraphStore.concurrent_reads``). Measured on the 1M-node
 # Neo4j graph, the flagship's 12 cities (3,882 task forces) and their nodes, median of 30 warm
 # repetitions in one client: 55.5 ms one read after the other, 37.6 ms as two halves and the
-# cities at once (``bench/README.md``, "This round").
+# cities at once (``bench/README.md``, "Fewer statements, a code index per label").
 READ_PARTS = 2
 # Threads for reads sent side by side, shared by every request (made idle: a thread starts on the
 # first submission). The tasks run here never submit to it, so they cannot wait on each other.
