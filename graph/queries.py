@@ -51,9 +51,11 @@ def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) 
 
 # At most this many of the cities' task forces are read in the statement that reads the projects
 # (``GraphStore.developer_projects_with_city_task_forces``, where the store can); more are read apart,
-# in parts side by side. The flagship at 10k (30 task forces), in-process, six alternating rounds of
-# 600: 3.7 against 5.1 ms of API CPU and 3.0 against 4.4 ms of the server's per answer (medians;
-# ``bench/README.md``, "One statement").
+# in parts side by side. In that statement, against apart (in-process, medians of alternated rounds;
+# ``bench/README.md``, "One statement reaching the cities' task forces"): the 10k flagship's 30 task
+# forces 3.7 against 5.1 ms of API CPU, 3.0 against 4.4 ms of the server's; the 100k flagship's 376,
+# 5.3 against 6.3 and 4.0 against 5.8, in less wall time. At 3,882 (1M) two parts side by side took
+# a third less wall time than one read. Between 376 and 3,882 the limit is not measured.
 TASK_FORCES_AT_ONCE = 1000
 # Parts the cities' task forces are read in, side by side with each other and with the cities,
 # where the store runs reads concurrently (``GraphStore.concurrent_reads``). Measured on the 1M-node
