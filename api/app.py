@@ -132,3 +132,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one worker of ``loupan serve --workers N``: its settings from the environment, its
+    own store connection and name index, its heap settled (the process is the app's)."""
+    return create_app(Settings(), settle=True)

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from loupan.config import Settings, load_settings
-from loupan.errors import InputError, LoupanError
+from loupan.errors import ConfigError, InputError, LoupanError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -125,20 +125,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int, store: object = None) -> None:
+def _serve(settings: Settings, host: str, port: int, store: object = None, workers: int = 1) -> None:
     import uvicorn
 
     from loupan.api.app import create_app
 
-    app = create_app(settings, store, settle=True)  # type: ignore[arg-type]
-    _say(f"serving the {settings.store_description}")
+    if workers > 1 and not settings.neo4j_uri:
+        raise ConfigError(f"--workers {workers}: the embedded store is one process's; serving from several "
+                          "processes needs Neo4j (LOUPAN_NEO4J_URI or --store bolt://…)")
+    _say(f"serving the {settings.store_description}" + (f" from {workers} processes" if workers > 1 else ""))
     _say(f"  GraphQL:  http://{host}:{port}/graphql")
     _say(f"  explorer: http://{host}:{port}/")
+    if workers > 1:
+        # each worker process makes its own app from the environment: a --store flag must reach it
+        os.environ["LOUPAN_NEO4J_URI"] = settings.neo4j_uri
+        from loupan.serving import serve_processes
+
+        serve_processes(host, port, workers)
+        return
+    app = create_app(settings, store, settle=True)  # type: ignore[arg-type]
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _serve(_settings(args), args.host, args.port)
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {args.workers}")
+    _serve(_settings(args), args.host, args.port, workers=args.workers)
     return 0
 
 
@@ -268,6 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = with_store(sub.add_parser(name, help=text))
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
+        if name == "serve":
+            p.add_argument("--workers", type=int, default=1,
+                           help="processes answering requests (Neo4j only; default 1). One process's Python "
+                                "work runs on one core at a time; each process builds its own name index")
         p.set_defaults(func=func)
     return parser
 
