@@ -28,7 +28,6 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -60,8 +59,10 @@ def serve_processes(host: str, port: int, workers: int) -> None:
     try:
         for process in processes:
             process.start()
-        wait([p.sentinel for p in processes])  # returns when the first one ends
-        ended = [p for p in processes if not p.is_alive()]
+        ready = wait([p.sentinel for p in processes])  # returns when the first one ends
+        ended = [p for p in processes if p.sentinel in ready]
+        for process in ended:
+            process.join()  # its sentinel is ready: it has ended, join only reaps it
         codes = ", ".join(f"{p.name} exit code {p.exitcode}" for p in ended)
         raise LoupanError(f"a server process ended ({codes}); stopped the others")
     except KeyboardInterrupt:

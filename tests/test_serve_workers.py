@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,20 @@ def test_workers_need_neo4j(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert not (tmp_path / "data").exists()  # refused before anything was opened
     assert main(["serve", "--data-dir", str(tmp_path / "data"), "--workers", "0"]) == 2
     assert "--workers must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_a_worker_that_cannot_listen_stops_the_server_naming_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """The port is held by a socket without SO_REUSEPORT: every worker fails to bind, and the command
+    ends with an error instead of serving nothing (no Neo4j needed: binding comes first)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        code = main(["serve", "--store", "bolt://127.0.0.1:9", "--port", str(port), "--workers", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "a server process ended (loupan-serve-" in err and "exit code 3" in err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler it set is gone
 
 
 def _children(pid: int) -> list[int]:
