@@ -137,11 +137,10 @@ def _serve(settings: Settings, host: str, port: int, store: object = None, worke
     _say(f"  GraphQL:  http://{host}:{port}/graphql")
     _say(f"  explorer: http://{host}:{port}/")
     if workers > 1:
-        # each worker process makes its own app from the environment: a --store flag must reach it
-        os.environ["LOUPAN_NEO4J_URI"] = settings.neo4j_uri
         from loupan.serving import serve_processes
 
-        serve_processes(host, port, workers)
+        # each worker process makes its own app from the environment: a --store flag must reach it
+        serve_processes(host, port, workers, {"LOUPAN_NEO4J_URI": settings.neo4j_uri})
         return
     app = create_app(settings, store, settle=True)  # type: ignore[arg-type]
     uvicorn.run(app, host=host, port=port, log_level="warning")

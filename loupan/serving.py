@@ -12,6 +12,7 @@ kernel spreads connections over the sockets by their addresses.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -31,8 +32,10 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(host: str, port: int, environ: dict[str, str]) -> None:
     import uvicorn
+
+    os.environ.update(environ)
 
     try:
         sock = _listen(host, port)
@@ -43,13 +46,14 @@ def _worker(host: str, port: int) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def serve_processes(host: str, port: int, workers: int) -> None:
+def serve_processes(host: str, port: int, workers: int, environ: dict[str, str] | None = None) -> None:
     """Run ``workers`` server processes until interrupted (SIGINT, SIGTERM) or until one of them
-    ends, then stop them all. Each makes its app from the environment (``api.app.served_app``)."""
+    ends, then stop them all. Each makes its app from the environment (``api.app.served_app``),
+    this process's with ``environ`` added (settings given as flags here)."""
     if not hasattr(socket, "SO_REUSEPORT"):
         raise ConfigError("--workers needs SO_REUSEPORT, which this platform lacks")
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker, args=(host, port), name=f"loupan-serve-{i}", daemon=False)
+    processes = [context.Process(target=_worker, args=(host, port, dict(environ or {})), name=f"loupan-serve-{i}", daemon=False)
                  for i in range(workers)]
 
     def stop(signum: int, _frame: FrameType | None) -> None:

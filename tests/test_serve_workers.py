@@ -36,6 +36,7 @@ def test_workers_need_neo4j(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_a_worker_that_cannot_listen_stops_the_server_naming_why(capsys: pytest.CaptureFixture[str]) -> None:
     """The port is held by a socket without SO_REUSEPORT: every worker fails to bind, and the command
     ends with an error instead of serving nothing (no Neo4j needed: binding comes first)."""
+    uri_before = os.environ.get("LOUPAN_NEO4J_URI")
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         held.listen()
@@ -43,6 +44,7 @@ def test_a_worker_that_cannot_listen_stops_the_server_naming_why(capsys: pytest.
         code = main(["serve", "--store", "bolt://127.0.0.1:9", "--port", str(port), "--workers", "2"])
     err = capsys.readouterr().err
     assert code == 2
+    assert os.environ.get("LOUPAN_NEO4J_URI") == uri_before  # the flag went to the workers only
     assert "a server process ended (loupan-serve-" in err and "exit code 3" in err
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler it set is gone
 
