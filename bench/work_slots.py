@@ -1,13 +1,18 @@
-"""Throughput, latency and CPU per request of ``loupan serve`` at several ``LOUPAN_WORK_SLOTS``.
+"""Throughput, latency and CPU per request of ``loupan serve`` at several ``LOUPAN_WORK_SLOTS`` and
+``--workers``, beside the peer if asked.
 
     python bench/work_slots.py --scale 1000000 --slots 0,1,2,4,8 --query flagship --clients 32
+    python bench/work_slots.py --scale 10000 --slots 4 --workers 1,2 --peer --query neighbours \
+        --seconds 8 --out bench/results/workers-10000-neighbours.json
 
 Starts a Neo4j server on the graph ``bench_queries.py --generate-only`` wrote (``bench/.data``),
-then one ``loupan serve`` process per slots value, each as users run it (a process of its own over
-that server; 0 is no limit), and measures them in turn with the load generator: ``--rounds`` rounds,
+then one ``loupan serve`` per slots value and number of worker processes, each as users run it (a
+process of its own over that server; slots 0 is no limit), and with ``--peer`` the peer
+(``bench/peer``), and measures them in turn with the load generator: ``--rounds`` rounds,
 the order turned each round so that none is always measured first, each measurement after the
 server has gone quiet. Each process is warmed until the server's CPU per request is steady first.
-Prints one line per measurement and a table of medians, and writes the lot as JSON (``--out``).
+Prints one line per measurement and a table of medians, and writes the lot as JSON (``--out``). The
+CPU per request of a served side is summed over its processes (each worker of ``--workers N``).
 """
 
 from __future__ import annotations
@@ -47,26 +52,37 @@ from bench_queries import (  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 
-def serve(slots: int, info: dict[str, Any], log_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(slots: int, workers: int, info: dict[str, Any], log_dir: Path) -> tuple[subprocess.Popen[bytes], str, list[int]]:
+    """``loupan serve`` over the server ``info`` names: the process, its GraphQL URL and the pids of
+    the processes that answer (itself, or its ``workers`` worker processes)."""
     port = free_port()
     env = {**os.environ, "LOUPAN_NEO4J_URI": info["uri"], "LOUPAN_NEO4J_USER": info["user"],
            "LOUPAN_NEO4J_PASSWORD": info["password"], "LOUPAN_ANONYMOUS_READ": "true",
            "LOUPAN_WORK_SLOTS": str(slots)}
-    log = log_dir / f"serve-slots-{slots}.log"
+    log = log_dir / f"serve-slots-{slots}-workers-{workers}.log"
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen([sys.executable, "-m", "loupan.cli", "serve", "--host", "127.0.0.1",
-                                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+                                 "--port", str(port), "--workers", str(workers)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return proc, f"{url}/graphql"
+            answering = workers_of(proc.pid) if workers > 1 else [proc.pid]
+            if len(answering) == workers and httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return proc, f"{url}/graphql", answering
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"loupan serve with LOUPAN_WORK_SLOTS={slots} did not start: see {log}")
+            raise SystemExit(f"loupan serve with LOUPAN_WORK_SLOTS={slots} --workers {workers} did not start: see {log}")
         time.sleep(0.2)
+
+
+def workers_of(pid: int) -> list[int]:
+    """The worker processes of ``loupan serve --workers N`` (multiprocessing's spawned children)."""
+    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                for c in (task / "children").read_text().split()]
+    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
 def main() -> int:
@@ -74,6 +90,8 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--slots", default="0,1,2,4,8", help="comma-separated LOUPAN_WORK_SLOTS values")
+    parser.add_argument("--workers", default="1", help="comma-separated numbers of processes (--workers)")
+    parser.add_argument("--peer", action="store_true", help="also the peer, @neo4j/graphql (needs npm)")
     parser.add_argument("--query", choices=sorted(QUERIES), default="flagship")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
@@ -82,7 +100,7 @@ def main() -> int:
     parser.add_argument("--warmup-max", type=float, default=45)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "work-slots.json")
     args = parser.parse_args()
-    slot_values = [int(s) for s in args.slots.split(",")]
+    variants = [(int(s), int(w)) for s in args.slots.split(",") for w in args.workers.split(",")]
     path = DATA / f"neo4j-{args.scale}-{args.seed}"
     marker = path / generate.ANCHORS_FILE
     if not marker.exists():
@@ -92,53 +110,67 @@ def main() -> int:
     body = {"query": QUERIES[args.query], "variables": variables(args.query, anchors)}
     server = _script("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
     heap, page_cache = NEO4J_MEMORY.get(args.scale, (None, None))
-    cells: dict[int, list[dict[str, Any]]] = {s: [] for s in slot_values}
+
+    def label(slots: int, workers: int) -> str:
+        return f"slots {slots or 'no limit'}" + (f", {workers} processes" if len(args.workers.split(",")) > 1 else "")
+
     with ExitStack() as stack:
         info = server.start(data_dir=path, password=(path / "password").read_text().strip(), heap=heap,
                             page_cache=page_cache)
         stack.callback(server.stop, info)
         neo4j_pid = int(info["pid"])
-        servers: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
-        for s in slot_values:
-            proc, url = servers[s] = serve(s, info, path)
+        # label -> (GraphQL URL, request body, pids of the processes answering)
+        sides: dict[str, tuple[str, dict[str, Any], list[int]]] = {}
+        for slots, workers in variants:
+            proc, url, pids = serve(slots, workers, info, path)
             stack.callback(proc.wait, 30)
             stack.callback(proc.terminate)
+            sides[label(slots, workers)] = (url, body, pids)
+        if args.peer:
+            from loupan.graph.neo4j_store import Neo4jStore
+
+            peer = _script("peer_driver", HERE / "peer" / "peer.py")
+            url, pid = stack.enter_context(peer.serving(info))  # type: ignore[attr-defined]
+            store = stack.enter_context(Neo4jStore(info["uri"], info["user"], info["password"]))
+            if args.query not in peer.QUERIES:  # type: ignore[attr-defined]
+                raise SystemExit(f"the peer has no {args.query!r}; it has {', '.join(peer.QUERIES)}")  # type: ignore[attr-defined]
+            text, values = peer.QUERIES[args.query](anchors, store)  # type: ignore[attr-defined]
+            sides["peer"] = (url, {"query": text, "variables": values}, [pid])
+        cells: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
         load_avg_start = os.getloadavg()
-        for s in slot_values:
-            _, url = servers[s]
-            windows = warm_until_steady(partial(load, url, body, args.clients, args.warmup), neo4j_pid,
+        for name, (url, request, _) in sides.items():
+            windows = warm_until_steady(partial(load, url, request, args.clients, args.warmup), neo4j_pid,
                                         args.warmup, args.warmup_max)
-            print(f"slots {s}: warmed, server CPU ms/request per window {windows}", flush=True)
+            print(f"{name}: warmed, server CPU ms/request per window {windows}", flush=True)
         for r in range(args.rounds):
-            for key in turned([str(v) for v in slot_values], r):
-                s = int(key)
-                proc, url = servers[s]
+            for name in turned(list(sides), r):
+                url, request, pids = sides[name]
                 quiet_s = wait_quiet(neo4j_pid)
-                cell = with_cpu(partial(load, url, body, args.clients, args.seconds),
-                                {"api": proc.pid, "neo4j": neo4j_pid})
+                cell = with_cpu(partial(load, url, request, args.clients, args.seconds),
+                                {**{f"api{i}": pid for i, pid in enumerate(pids)}, "neo4j": neo4j_pid})
+                spent = cell["cpu_ms_per_request"]
+                spent["api"] = round(sum(spent.pop(f"api{i}") for i in range(len(pids))), 1)
                 cell["quiet_wait_s"] = quiet_s
-                cells[s].append(cell)
-                print(f"round {r + 1} slots {s}: {cell['rps']} requests/s, p50 {cell['p50_ms']} ms, "
-                      f"p99 {cell['p99_ms']} ms, CPU ms/request {cell['cpu_ms_per_request']}", flush=True)
+                cells[name].append(cell)
+                print(f"round {r + 1} {name}: {cell['rps']} requests/s, p50 {cell['p50_ms']} ms, "
+                      f"p99 {cell['p99_ms']} ms, CPU ms/request {spent}", flush=True)
         load_avg_end = os.getloadavg()
     rows = []
-    for s in slot_values:
-        med = {k: statistics.median(c[k] for c in cells[s]) for k in ("rps", "p50_ms", "p99_ms")}
-        cpu = {name: statistics.median(c["cpu_ms_per_request"][name] for c in cells[s])
-               for name in ("api", "neo4j")}
-        rows.append({"slots": s, **med, "cpu_ms_per_request": cpu,
-                     "rps_rounds": [c["rps"] for c in cells[s]]})
-    print("\n| LOUPAN_WORK_SLOTS | req/s (median) | req/s each round | p50 ms | p99 ms | CPU ms/request: API (+ server) |")
+    for name, measured in cells.items():
+        med = {k: statistics.median(c[k] for c in measured) for k in ("rps", "p50_ms", "p99_ms")}
+        cpu = {k: statistics.median(c["cpu_ms_per_request"][k] for c in measured) for k in ("api", "neo4j")}
+        rows.append({"side": name, **med, "cpu_ms_per_request": cpu, "rps_rounds": [c["rps"] for c in measured]})
+    print(f"\n| {args.query}, {args.scale} nodes, {args.clients} clients | req/s (median) | req/s each round | "
+          "p50 ms | p99 ms | CPU ms/request: serving processes (+ server) |")
     print("|---|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['slots'] or 'no limit'} | {row['rps']} | {', '.join(map(str, row['rps_rounds']))} | "
+        print(f"| {row['side']} | {row['rps']} | {', '.join(map(str, row['rps_rounds']))} | "
               f"{row['p50_ms']} | {row['p99_ms']} | {row['cpu_ms_per_request']['api']} "
               f"(+{row['cpu_ms_per_request']['neo4j']}) |")
     args.out.write_text(json.dumps({"scale": args.scale, "query": args.query, "clients": args.clients,
                                     "seconds": args.seconds, "rounds": args.rounds,
                                     "load_average": {"start": load_avg_start, "end": load_avg_end},
-                                    "rows": rows, "cells": {str(s): c for s, c in cells.items()}},
-                                   indent=1, ensure_ascii=False) + "\n")
+                                    "rows": rows, "cells": cells}, indent=1, ensure_ascii=False) + "\n")
     print(f"written {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 
