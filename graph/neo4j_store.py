@@ -158,11 +158,7 @@ class Neo4jStore(GraphStore):
             return [], {}
         query = dialect.edges_with_ends(list(dict.fromkeys(ids)), list(types or []), direction, fields)
         (row,) = self.read(query)
-        nodes: dict[str, Node] = {}
-        for r in row["nodes"]:
-            if r["id"] not in nodes:
-                nodes[r["id"]] = Node.from_record(r)
-        return sorted((Edge.from_record(r) for r in row["edges"]), key=lambda e: e.id), nodes
+        return self._edges_and_ends(row)
 
     def developer_projects_with_edges(self, developer_id: str, depth: int, types: Sequence[str] | None,
                                       fields: Fields = None, end_fields: Fields = None, parents: bool = False,
@@ -170,12 +166,7 @@ class Neo4jStore(GraphStore):
         """One statement: the projects, their edges, the nodes at their ends, and the ends' parent
         places if asked. Each statement costs this process CPU of its own (about a quarter of a
         millisecond for the smallest, ``RETURN 1``) besides the server's, whatever it reads."""
-        if depth < 0:
-            raise ValueError(f"depth must be at least 0, got {depth!r}")
-        query = dialect.developer_projects_with_edges(developer_id, depth, list(types or []), fields,
-                                                      end_fields, parents)
-        (row,) = self.read(query)
-        return self._projects_record(row)
+        return self._projects_record(self._developer_row(developer_id, depth, types, fields, end_fields, parents))
 
     def developer_projects_with_city_task_forces(
             self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields = None,
@@ -183,11 +174,7 @@ class Neo4jStore(GraphStore):
     ) -> tuple[list[Node], list[Edge], dict[str, Node], dict[str, list[Node]] | None]:
         """One statement (what it saves: ``queries.TASK_FORCES_AT_ONCE``). Past ``most`` the statement
         has counted the pairs on the code index only, and read none of the task forces."""
-        if depth < 0:
-            raise ValueError(f"depth must be at least 0, got {depth!r}")
-        query = dialect.developer_projects_with_edges(developer_id, depth, list(types or []), fields, end_fields,
-                                                      parents=True, city_task_forces=(task_force_fields, most))
-        (row,) = self.read(query)
+        row = self._developer_row(developer_id, depth, types, fields, end_fields, True, (task_force_fields, most))
         projects, edges, nodes = self._projects_record(row)
         if row["found"] > most:
             return projects, edges, nodes, None
@@ -196,17 +183,33 @@ class Neo4jStore(GraphStore):
             in_prefix.setdefault(prefix, []).append(node)
         return projects, edges, nodes, in_prefix
 
-    @staticmethod
-    def _projects_record(row: dict[str, Any]) -> tuple[list[Node], list[Edge], dict[str, Node]]:
+    def _developer_row(self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields,
+                       end_fields: Fields, parents: bool,
+                       city_task_forces: tuple[Fields, int] | None = None) -> dict[str, Any]:
+        """The one record of ``dialect.developer_projects_with_edges``."""
+        if depth < 0:
+            raise ValueError(f"depth must be at least 0, got {depth!r}")
+        query = dialect.developer_projects_with_edges(developer_id, depth, list(types or []), fields, end_fields,
+                                                      parents, city_task_forces)
+        (row,) = self.read(query)
+        return row
+
+    @classmethod
+    def _projects_record(cls, row: dict[str, Any]) -> tuple[list[Node], list[Edge], dict[str, Node]]:
         projects: dict[str, Node] = {}
         for node in Node.maker(tuple(row["columns"]))(row["projects"]) if row["projects"] else ():
             projects.setdefault(node.id, node)
+        return list(projects.values()), *cls._edges_and_ends(row)
+
+    @staticmethod
+    def _edges_and_ends(row: dict[str, Any]) -> tuple[list[Edge], dict[str, Node]]:
+        """A record's ``edges`` in id order (as ``edges_of`` orders them) and its ``nodes`` by id, each
+        once (a node at the start of one edge and the end of another comes twice)."""
         nodes: dict[str, Node] = {}
         for r in row["nodes"]:
             if r["id"] not in nodes:
                 nodes[r["id"]] = Node.from_record(r)
-        edges = sorted((Edge.from_record(r) for r in row["edges"]), key=lambda e: e.id)  # as edges_of orders them
-        return list(projects.values()), edges, nodes
+        return sorted((Edge.from_record(r) for r in row["edges"]), key=lambda e: e.id), nodes
 
     def _write_batch(self, queries: Sequence[Query]) -> None:
         self.round_trips += len(queries)
