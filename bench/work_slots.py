@@ -49,7 +49,7 @@ from bench_queries import (  # noqa: E402
     with_cpu,
 )
 
-from tests.server import free_port  # noqa: E402
+from tests.server import free_port, worker_pids  # noqa: E402
 
 
 def serve(slots: int, workers: int, info: dict[str, Any], log_dir: Path) -> tuple[subprocess.Popen[bytes], str, list[int]]:
@@ -68,7 +68,7 @@ def serve(slots: int, workers: int, info: dict[str, Any], log_dir: Path) -> tupl
     deadline = time.monotonic() + 120
     while True:
         try:
-            answering = workers_of(proc.pid) if workers > 1 else [proc.pid]
+            answering = worker_pids(proc.pid) if workers > 1 else [proc.pid]
             if len(answering) == workers and httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return proc, f"{url}/graphql", answering
         except httpx.HTTPError:
@@ -76,13 +76,6 @@ def serve(slots: int, workers: int, info: dict[str, Any], log_dir: Path) -> tupl
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"loupan serve with LOUPAN_WORK_SLOTS={slots} --workers {workers} did not start: see {log}")
         time.sleep(0.2)
-
-
-def workers_of(pid: int) -> list[int]:
-    """The worker processes of ``loupan serve --workers N`` (multiprocessing's spawned children)."""
-    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
-                for c in (task / "children").read_text().split()]
-    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
 def main() -> int:
@@ -111,8 +104,10 @@ def main() -> int:
     server = _script("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
     heap, page_cache = NEO4J_MEMORY.get(args.scale, (None, None))
 
+    several_workers = len({w for _, w in variants}) > 1
+
     def label(slots: int, workers: int) -> str:
-        return f"slots {slots or 'no limit'}" + (f", {workers} processes" if len(args.workers.split(",")) > 1 else "")
+        return f"slots {slots or 'no limit'}" + (f", {workers} processes" if several_workers else "")
 
     with ExitStack() as stack:
         info = server.start(data_dir=path, password=(path / "password").read_text().strip(), heap=heap,

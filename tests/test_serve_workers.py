@@ -19,7 +19,7 @@ from loupan.cli import main
 from loupan.graph.model import NodeRow
 
 from .neo4j_fixture import new_neo4j_store
-from .server import free_port
+from .server import free_port, worker_pids
 
 
 def test_workers_need_neo4j(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -47,13 +47,6 @@ def test_a_worker_that_cannot_listen_stops_the_server_naming_why(capsys: pytest.
     assert os.environ.get("LOUPAN_NEO4J_URI") == uri_before  # the flag went to the workers only
     assert "a server process ended (loupan-serve-" in err and "exit code 3" in err
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler it set is gone
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return found
 
 
 def _cpu_ticks(pid: int) -> int:
@@ -89,15 +82,14 @@ def test_workers_are_processes_of_their_own_reaching_the_store_the_flag_names(
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 and len(_children(server.pid)) >= 2:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 and len(worker_pids(server.pid)) >= 2:
                     break
             except httpx.HTTPError:
                 pass
             assert server.poll() is None, (tmp_path / "serve.log").read_text()
             assert time.monotonic() < deadline, "loupan serve --workers 2 did not come up"
             time.sleep(0.2)
-        # the server processes (multiprocessing's resource tracker is a child too)
-        workers = [c for c in _children(server.pid) if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+        workers = worker_pids(server.pid)
         assert len(workers) == 2, workers
         before = {w: _cpu_ticks(w) for w in workers}
 
