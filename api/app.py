@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 
 from loupan.api.auth import KeyRing
 from loupan.api.context import Context, IngestService
+from loupan.api.lane import PostedOperations
 from loupan.api.limit import WorkLimit
 from loupan.api.schema import schema
 from loupan.config import Settings, anonymous_may_read
@@ -102,9 +103,9 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             if owned:
                 state["store"].close()
 
-    async def get_context(request: Request) -> Context:
+    async def context_of(headers: Any) -> Context:
         try:
-            principal = keys.identify(request.headers.get("authorization"))
+            principal = keys.identify(headers.get("authorization"))
         except Forbidden:
             principal = None
         ctx = Context(store=state["store"], index=state["index"], ingest_service=state["ingest"])
@@ -114,9 +115,14 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             ctx.user, ctx.roles = principal.name, principal.roles
         return ctx
 
+    async def get_context(request: Request) -> Context:
+        return await context_of(request.headers)
+
+    router = Router(schema, context_getter=get_context, graphql_ide="graphiql")
     app = FastAPI(title="loupan", lifespan=lifespan)
-    app.add_middleware(WorkLimit, slots=settings.work_slots)
-    app.include_router(Router(schema, context_getter=get_context, graphql_ide="graphiql"), prefix="/graphql")
+    app.add_middleware(PostedOperations, router=router, context_of=context_of)
+    app.add_middleware(WorkLimit, slots=settings.work_slots)  # added last, so outermost: it holds the lane too
+    app.include_router(router, prefix="/graphql")
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
