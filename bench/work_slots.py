@@ -4,6 +4,9 @@
     python bench/work_slots.py --scale 1000000 --slots 0,1,2,4,8 --query flagship --clients 32
     python bench/work_slots.py --scale 10000 --slots 4 --workers 1,2 --peer --query neighbours \
         --seconds 8 --out bench/results/workers-10000-neighbours.json
+    python bench/work_slots.py --scale 10000 --slots 4 --peer --query neighbours --seconds 8 --rounds 5 \
+        --side "router, h11:PYTHONPATH=bench/shims/router:bench/shims/h11" \
+        --side "lane, h11:PYTHONPATH=bench/shims/h11" --out lane-ab.json
 
 Starts a Neo4j server on the graph ``bench_queries.py --generate-only`` wrote (``bench/.data``),
 then one ``loupan serve`` per slots value and number of worker processes, each as users run it (a
@@ -13,6 +16,11 @@ the order turned each round so that none is always measured first, each measurem
 server has gone quiet. Each process is warmed until the server's CPU per request is steady first.
 Prints one line per measurement and a table of medians, and writes the lot as JSON (``--out``). The
 CPU per request of a served side is summed over its processes (each worker of ``--workers N``).
+
+``--side LABEL:NAME=VALUE,…`` (repeated) adds a ``loupan serve`` (at the first slots value and
+number of workers) whose environment also holds those variables: with ``PYTHONPATH`` naming
+directories of ``bench/shims/``, the same code with one of its parts switched off, measured beside
+it in the same run (see ``bench/shims/README.md``).
 """
 
 from __future__ import annotations
@@ -52,14 +60,37 @@ from bench_queries import (  # noqa: E402
 from tests.server import free_port, worker_pids  # noqa: E402
 
 
-def serve(slots: int, workers: int, info: dict[str, Any], log_dir: Path) -> tuple[subprocess.Popen[bytes], str, list[int]]:
+def side(text: str) -> tuple[str, dict[str, str]]:
+    """``LABEL:NAME=VALUE,NAME=VALUE`` → the label and the extra environment."""
+    label, sep, assignments = text.partition(":")
+    env: dict[str, str] = {}
+    for assignment in filter(None, assignments.split(",")):
+        name, eq, value = assignment.partition("=")
+        if not eq or not name.strip():
+            raise SystemExit(f"--side {text!r}: {assignment!r} should read NAME=VALUE")
+        env[name.strip()] = value
+    if not sep or not label.strip() or not env:
+        raise SystemExit(f"--side {text!r} should read LABEL:NAME=VALUE[,NAME=VALUE…]")
+    return label.strip(), env
+
+
+def resolved(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with each relative ``PYTHONPATH`` entry taken from the checkout's root."""
+    if "PYTHONPATH" not in env:
+        return env
+    return {**env, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in env["PYTHONPATH"].split(os.pathsep))}
+
+
+def serve(slots: int, workers: int, info: dict[str, Any], log_dir: Path,
+          extra_env: dict[str, str] | None = None, name: str = "") -> tuple[subprocess.Popen[bytes], str, list[int]]:
     """``loupan serve`` over the server ``info`` names: the process, its GraphQL URL and the pids of
     the processes that answer (itself, or its ``workers`` worker processes)."""
     port = free_port()
     env = {**os.environ, "LOUPAN_NEO4J_URI": info["uri"], "LOUPAN_NEO4J_USER": info["user"],
            "LOUPAN_NEO4J_PASSWORD": info["password"], "LOUPAN_ANONYMOUS_READ": "true",
-           "LOUPAN_WORK_SLOTS": str(slots)}
-    log = log_dir / f"serve-slots-{slots}-workers-{workers}.log"
+           "LOUPAN_WORK_SLOTS": str(slots), **(extra_env or {})}
+    suffix = "-" + "".join(c if c.isalnum() else "-" for c in name) if name else ""
+    log = log_dir / f"serve-slots-{slots}-workers-{workers}{suffix}.log"
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen([sys.executable, "-m", "loupan.cli", "serve", "--host", "127.0.0.1",
                                  "--port", str(port), "--workers", str(workers)],
@@ -85,6 +116,8 @@ def main() -> int:
     parser.add_argument("--slots", default="0,1,2,4,8", help="comma-separated LOUPAN_WORK_SLOTS values")
     parser.add_argument("--workers", default="1", help="comma-separated numbers of processes (--workers)")
     parser.add_argument("--peer", action="store_true", help="also the peer, @neo4j/graphql (needs npm)")
+    parser.add_argument("--side", action="append", default=[], type=side, metavar="LABEL:NAME=VALUE,…",
+                        help="also loupan serve with this environment added (repeatable; see the docstring)")
     parser.add_argument("--query", choices=sorted(QUERIES), default="flagship")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
@@ -121,6 +154,13 @@ def main() -> int:
             stack.callback(proc.wait, 30)
             stack.callback(proc.terminate)
             sides[label(slots, workers)] = (url, body, pids)
+        for name, extra_env in args.side:
+            if name in sides or name == "peer":
+                raise SystemExit(f"--side {name!r}: another side has that label")
+            proc, url, pids = serve(variants[0][0], variants[0][1], info, path, resolved(extra_env), name)
+            stack.callback(proc.wait, 30)
+            stack.callback(proc.terminate)
+            sides[name] = (url, body, pids)
         if args.peer:
             from loupan.graph.neo4j_store import Neo4jStore
 
@@ -164,6 +204,7 @@ def main() -> int:
               f"(+{row['cpu_ms_per_request']['neo4j']}) |")
     args.out.write_text(json.dumps({"scale": args.scale, "query": args.query, "clients": args.clients,
                                     "seconds": args.seconds, "rounds": args.rounds,
+                                    "side_environments": dict(args.side),
                                     "load_average": {"start": load_avg_start, "end": load_avg_end},
                                     "rows": rows, "cells": cells}, indent=1, ensure_ascii=False) + "\n")
     print(f"written {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")

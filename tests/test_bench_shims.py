@@ -1,0 +1,91 @@
+"""bench/shims: each switches off the part it names in a process that has it on PYTHONPATH (and
+nothing without it); work_slots.py's --side reads them."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+PROBE = """
+import asyncio
+from uvicorn.config import Config
+from loupan.api.lane import PostedOperations
+
+handed_on = []
+
+async def app(scope, receive, send):
+    handed_on.append(scope["path"])
+
+async def context_of(headers):
+    return None
+
+async def main():
+    from loupan.api.app import Router
+    from loupan.api.schema import schema
+    body = {"type": "http.request", "body": b'{"query": "{ __typename }"}', "more_body": False}
+    sent = []
+
+    async def receive():
+        return body
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": [(b"content-type", b"application/json")]}
+    await PostedOperations(app, Router(schema), context_of)(scope, receive, send)
+    return sent
+
+sent = asyncio.run(main())
+config = Config(app=app, http="auto")
+config.load()
+print("lane" if sent and not handed_on else "router", config.http_protocol_class.__name__)
+"""
+
+
+def _probe(pythonpath: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join(str(ROOT / p) for p in pythonpath.split(":"))
+    done = subprocess.run([sys.executable, "-c", PROBE], check=False, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize(("pythonpath", "expected"), [
+    (None, "lane HttpToolsProtocol"),
+    ("bench/shims/h11", "lane H11Protocol"),
+    ("bench/shims/router", "router HttpToolsProtocol"),
+    ("bench/shims/router:bench/shims/h11", "router H11Protocol"),
+])
+def test_each_shim_switches_off_its_part_only(pythonpath: str | None, expected: str) -> None:
+    assert _probe(pythonpath) == expected
+
+
+def _work_slots() -> Any:
+    spec = importlib.util.spec_from_file_location("work_slots", BENCH / "work_slots.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_side_reads_its_label_and_environment() -> None:
+    work_slots = _work_slots()
+    label, env = work_slots.side("router, h11:PYTHONPATH=bench/shims/router:bench/shims/h11,LOUPAN_WORK_SLOTS=2")
+    assert (label, env) == ("router, h11", {"PYTHONPATH": "bench/shims/router:bench/shims/h11", "LOUPAN_WORK_SLOTS": "2"})
+    assert work_slots.resolved(env) == {
+        "PYTHONPATH": os.pathsep.join([str(BENCH / "shims" / "router"), str(BENCH / "shims" / "h11")]),
+        "LOUPAN_WORK_SLOTS": "2"}
+    for bad in ("no environment", "label:", ":A=1", "label:A"):
+        with pytest.raises(SystemExit):
+            work_slots.side(bad)
