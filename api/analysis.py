@@ -76,7 +76,7 @@ async def neighbourhood(info: Info, node_id: str, depth: int, types: list[str] |
     frontier = [node_id]
     truncated = False
     for _ in range(depth):
-        found, ends = await info.context.run(store.edges_with_ends, frontier, types, "both", fields)
+        found, ends = await info.context.read(store.aedges_with_ends, frontier, types, "both", fields)
         nodes.update(ends)
         frontier = []
         for e in found:
@@ -91,7 +91,7 @@ async def neighbourhood(info: Info, node_id: str, depth: int, types: list[str] |
         if not frontier:
             break
     if node_id not in nodes:  # no edges: read the node alone
-        nodes.update(await info.context.run(store.get_nodes, [node_id], fields))
+        nodes.update(await info.context.read(store.aget_nodes, [node_id], fields))
     kept = {i: nodes[i] for i in seen if i in nodes}
     if fields is None:  # nodes read in part are never primed: another field could want the rest
         info.context.prime(list(kept.values()))

@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             settle_heap()  # what start-up loaded lives as long as the app
         state["ingest"] = IngestService(state["store"])
         try:
-            yield
+            async with state["store"].reads_on_loop():  # the small reads on this loop, not in threads
+                yield
         finally:
             if owned:
                 state["store"].close()

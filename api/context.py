@@ -85,7 +85,7 @@ class Context(BaseContext):
         self.edges = DataLoader(load_fn=self._load_edges)
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
-        found = await off_loop(self.store.get_nodes, list(ids))
+        found = await self.read(self.store.aget_nodes, list(ids))
         return [found.get(i) for i in ids]
 
     async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
@@ -94,7 +94,7 @@ class Context(BaseContext):
             groups[(types, direction)].append(node_id)
         results: dict[EdgeKey, list[Edge]] = {}
         for (types, direction), ids in groups.items():
-            edges = await off_loop(self.store.edges_of, ids, list(types), direction)
+            edges = await self.read(self.store.aedges_of, ids, list(types), direction)
             for node_id in ids:
                 results[(node_id, types, direction)] = [e for e in edges if _matches(e, node_id, direction)]
         return [results[k] for k in keys]
@@ -134,3 +134,9 @@ class Context(BaseContext):
     async def run(self, fn: Any, *args: Any) -> Any:
         """Run a blocking store call off the event loop."""
         return await off_loop(fn, *args)
+
+    async def read(self, fn: Any, *args: Any) -> Any:
+        """Await one of the store's reads for the event loop (``store.aget_nodes`` …); the request's
+        work slot is free meanwhile, as in :meth:`run`."""
+        async with waiting():
+            return await fn(*args)

@@ -16,7 +16,8 @@ client count:
 - floor: the exact Cypher statements the API ran for that request (recorded once, replayed with the
          same parameters) executed straight through the Neo4j driver or a ladybug connection, one
          thread per client, no HTTP and no GraphQL; for ``search`` the in-memory name index's
-         look-up is part of the floor too;
+         look-up is part of the floor too. The floor uses the blocking driver, also where the API
+         sends a statement through the driver's asyncio API (its small reads, ``reads_on_loop``);
 - peer:  (``--peer``, Neo4j only) the equivalent query against ``@neo4j/graphql`` served by Node
          over the same database (``bench/peer/``).
 
@@ -256,12 +257,29 @@ def recording(store: GraphStore) -> Iterator[list[tuple[Query, float, float]]]:
                     seen.append(((query, params), started, time.perf_counter()))
         return record
 
+    def recorded_async(original: Callable[[str, dict[str, Any]], Awaitable[Any]],
+                       ) -> Callable[[str, dict[str, Any]], Awaitable[Any]]:
+        async def record(query: str, params: dict[str, Any]) -> Any:
+            started = time.perf_counter()
+            try:
+                return await original(query, params)
+            finally:
+                if query != skip:
+                    seen.append(((query, params), started, time.perf_counter()))
+        return record
+
     store._read = recorded(store._read)  # type: ignore[method-assign]
     store._read_rows = recorded(store._read_rows)  # type: ignore[method-assign]
+    # the reads awaited on the loop, where the backend has its own (else they call the two above)
+    awaited = [name for name in ("_aread", "_aread_rows") if getattr(type(store), name) is not getattr(GraphStore, name)]
+    for name in awaited:
+        setattr(store, name, recorded_async(getattr(store, name)))
     try:
         yield seen
     finally:
         del store._read, store._read_rows
+        for name in awaited:
+            delattr(store, name)
 
 
 def waves(recorded: list[tuple[Query, float, float]]) -> list[list[Query]]:

@@ -8,12 +8,19 @@ driver's bookmark manager, so a read after a write sees it even on another clust
 Reads are single statements run as auto-commit transactions, retried here on the errors the driver
 calls retryable: a managed transaction costs a second round trip for its COMMIT (a one-node read
 against a local server, ``bench/bench_neo4j_read.py``: 6.7 ms managed, 4.4–4.6 ms auto-commit).
+
+The reads awaited on an event loop (``GraphStore.aread``: the API's small, frequent ones) go, inside
+``reads_on_loop`` (the app's life), through the driver's asyncio API, a driver for that loop (a
+driver belongs to the loop it runs on), with the bookmarks of the blocking driver's manager, so they
+too see every write made before them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -46,6 +53,13 @@ def _public_uri(uri: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def _pause(error: Exception, attempt: int, attempts: int, delay: float) -> float:
+    """Seconds to wait before trying a failed read again; raises ``error`` when it should not be."""
+    if attempt == attempts or not isinstance(error, (nex.Neo4jError, nex.DriverError)) or not error.is_retryable():
+        raise error
+    return float(delay * 2 ** (attempt - 1))
+
+
 def retried(read: Callable[[], T], attempts: int = READ_ATTEMPTS, delay: float = READ_RETRY_DELAY) -> T:
     """``read()``, tried again (up to ``attempts`` in all, waiting ``delay`` seconds, then twice as
     long each time) while it fails with an error the driver calls retryable: a cluster member gone,
@@ -54,10 +68,31 @@ def retried(read: Callable[[], T], attempts: int = READ_ATTEMPTS, delay: float =
         try:
             return read()
         except (nex.Neo4jError, nex.DriverError) as e:
-            if attempt == attempts or not e.is_retryable():
-                raise
-            time.sleep(delay * 2 ** (attempt - 1))
+            time.sleep(_pause(e, attempt, attempts, delay))
     raise AssertionError("unreachable")
+
+
+async def aretried(read: Callable[[], Awaitable[T]], attempts: int = READ_ATTEMPTS,
+                   delay: float = READ_RETRY_DELAY) -> T:
+    """:func:`retried` for a read awaited on an event loop."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await read()
+        except (nex.Neo4jError, nex.DriverError) as e:
+            await asyncio.sleep(_pause(e, attempt, attempts, delay))
+    raise AssertionError("unreachable")
+
+
+def _dicts(records: list[neo4j.Record]) -> list[dict[str, Any]]:
+    if len(records) == 1 and records[0].keys() == [dialect.ROWS]:
+        return list(records[0][0])  # dialect.one_record: all rows in one record
+    return [dict(r) for r in records]
+
+
+def _table(records: list[neo4j.Record]) -> tuple[list[str], Sequence[Sequence[Any]]]:
+    if len(records) == 1 and records[0].keys() == [dialect.ROWS, dialect.COLUMNS]:
+        return records[0][1], records[0][0]  # dialect.rows_record: all rows in one record
+    return (records[0].keys() if records else []), [r.values() for r in records]
 
 
 class Neo4jStore(GraphStore):
@@ -80,12 +115,14 @@ class Neo4jStore(GraphStore):
         if parts.path not in ("", "/") or parts.fragment:
             raise ConfigError(f"LOUPAN_NEO4J_URI {self.uri!r} has a path; the database is chosen with "
                               f"LOUPAN_NEO4J_DATABASE: {URI_HELP}")
+        # "no such label/property yet" on an empty database is expected, not worth a log line
+        self._driver_config: dict[str, Any] = {
+            "auth": (user, password),
+            "notifications_disabled_classifications": [neo4j.NotificationDisabledClassification.UNRECOGNIZED]}
+        self._async_drivers: dict[asyncio.AbstractEventLoop, neo4j.AsyncDriver] = {}
+        self._driver_uri = uri  # credentials in it were refused above
         try:
-            self._driver = neo4j.GraphDatabase.driver(
-                uri, auth=(user, password),
-                # "no such label/property yet" on an empty database is expected, not worth a log line
-                notifications_disabled_classifications=[neo4j.NotificationDisabledClassification.UNRECOGNIZED],
-            )
+            self._driver = neo4j.GraphDatabase.driver(uri, **self._driver_config)
         except (ValueError, nex.ConfigurationError) as e:
             raise ConfigError(
                 f"LOUPAN_NEO4J_URI {self.uri!r} is not a usable Neo4j URI ({e}): {URI_HELP}"
@@ -106,29 +143,27 @@ class Neo4jStore(GraphStore):
         """Run ``fn``, turning driver errors into loupan errors that say where and what to do."""
         try:
             return fn()
-        except nex.AuthError as e:
-            raise StoreUnavailable(
+        except (nex.Neo4jError, nex.DriverError) as e:
+            raise self._translated(e) from e
+
+    def _translated(self, e: nex.Neo4jError | nex.DriverError) -> StoreError:
+        if isinstance(e, nex.AuthError):
+            return StoreUnavailable(
                 f"{self._where()} refused the credentials of user {self.user!r} ({e.message}); "
-                "check LOUPAN_NEO4J_USER and LOUPAN_NEO4J_PASSWORD"
-            ) from e
-        except nex.ServiceUnavailable as e:
-            raise StoreUnavailable(
+                "check LOUPAN_NEO4J_USER and LOUPAN_NEO4J_PASSWORD")
+        if isinstance(e, nex.ServiceUnavailable):
+            return StoreUnavailable(
                 f"cannot reach {self._where()}: {e}. Check that the server is running and that "
-                "LOUPAN_NEO4J_URI names it (bolt:// for one server, neo4j:// for a cluster or Aura)"
-            ) from e
-        except (nex.SessionExpired, nex.TransientError) as e:
-            raise StoreUnavailable(
-                f"{self._where()} stayed unavailable through the retries: {e}. Try again later"
-            ) from e
-        except nex.Neo4jError as e:
+                "LOUPAN_NEO4J_URI names it (bolt:// for one server, neo4j:// for a cluster or Aura)")
+        if isinstance(e, (nex.SessionExpired, nex.TransientError)):
+            return StoreUnavailable(f"{self._where()} stayed unavailable through the retries: {e}. Try again later")
+        if isinstance(e, nex.Neo4jError):
             if e.code == "Neo.ClientError.Database.DatabaseNotFound":
-                raise StoreUnavailable(
+                return StoreUnavailable(
                     f"{self._where()} has no such database: {e.message}. Create it, or fix or unset "
-                    "LOUPAN_NEO4J_DATABASE (unset: the user's home database)"
-                ) from e
-            raise StoreError(f"{self._where()} failed a query: {e.code}: {e.message}") from e
-        except nex.DriverError as e:
-            raise StoreError(f"the Neo4j driver failed talking to {self._where()}: {e}") from e
+                    "LOUPAN_NEO4J_DATABASE (unset: the user's home database)")
+            return StoreError(f"{self._where()} failed a query: {e.code}: {e.message}")
+        return StoreError(f"the Neo4j driver failed talking to {self._where()}: {e}")
 
     # -- primitives --------------------------------------------------------------------------
     def _records(self, query: str, params: dict[str, Any]) -> list[neo4j.Record]:
@@ -140,16 +175,59 @@ class Neo4jStore(GraphStore):
         return self._call(lambda: retried(run))
 
     def _read(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        records = self._records(query, params)
-        if len(records) == 1 and records[0].keys() == [dialect.ROWS]:
-            return list(records[0][0])  # dialect.one_record: all rows in one record
-        return [dict(r) for r in records]
+        return _dicts(self._records(query, params))
 
     def _read_rows(self, query: str, params: dict[str, Any]) -> tuple[list[str], Sequence[Sequence[Any]]]:
-        records = self._records(query, params)
-        if len(records) == 1 and records[0].keys() == [dialect.ROWS, dialect.COLUMNS]:
-            return records[0][1], records[0][0]  # dialect.rows_record: all rows in one record
-        return (records[0].keys() if records else []), [r.values() for r in records]
+        return _table(self._records(query, params))
+
+    # -- reads awaited on an event loop ------------------------------------------------------
+    @asynccontextmanager
+    async def reads_on_loop(self) -> AsyncIterator[None]:
+        """Within, the awaited reads go through an asyncio driver of this loop's own (closed on the
+        way out); entered again on the same loop, the first one's serves."""
+        loop = asyncio.get_running_loop()
+        if loop in self._async_drivers:
+            yield
+            return
+        driver = self._async_drivers[loop] = neo4j.AsyncGraphDatabase.driver(self._driver_uri, **self._driver_config)
+        try:
+            yield
+        finally:
+            del self._async_drivers[loop]
+            await driver.close()
+
+    async def _arecords(self, query: str, params: dict[str, Any]) -> list[neo4j.Record]:
+        driver = self._async_drivers.get(asyncio.get_running_loop())
+        if driver is None:  # outside reads_on_loop
+            return await asyncio.to_thread(self._records, query, params)
+
+        async def run() -> list[neo4j.Record]:
+            async with driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                      bookmarks=neo4j.Bookmarks.from_raw_values(self._bookmarks.get_bookmarks()),
+                                      ) as session:
+                result = await session.run(neo4j.Query(query), params)
+                return [record async for record in result]
+
+        try:
+            return await aretried(run)
+        except (nex.Neo4jError, nex.DriverError) as e:
+            raise self._translated(e) from e
+
+    async def _aread(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return _dicts(await self._arecords(query, params))
+
+    async def _aread_rows(self, query: str, params: dict[str, Any]) -> tuple[list[str], Sequence[Sequence[Any]]]:
+        return _table(await self._arecords(query, params))
+
+    async def aedges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None,
+                               direction: Direction = "both", fields: Fields = None,
+                               ) -> tuple[list[Edge], dict[str, Node]]:
+        """:meth:`edges_with_ends` (one statement), awaited."""
+        if not ids:
+            return [], {}
+        (row,) = await self.aread(dialect.edges_with_ends(list(dict.fromkeys(ids)), list(types or []), direction, fields))
+        return self._edges_and_ends(row)
+
 
     def edges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None, direction: Direction = "both",
                         fields: Fields = None) -> tuple[list[Edge], dict[str, Node]]:

@@ -8,9 +8,11 @@ contract test suite (``tests/contract``).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any, Literal, TypeVar
 
@@ -35,6 +37,14 @@ def _dedupe(rows: Iterable[Row]) -> list[Row]:
         else:
             have.absorb(row)
     return list(seen.values())
+
+
+def _nodes(columns: list[str], rows: Sequence[Sequence[Any]]) -> list[Node]:
+    return Node.maker(tuple(columns))(rows) if rows else []
+
+
+def _edges(records: list[dict[str, Any]]) -> list[Edge]:
+    return sorted((Edge.from_record(r) for r in records), key=lambda e: e.id)
 
 
 class GraphStore(ABC):
@@ -88,8 +98,50 @@ class GraphStore(ABC):
         """The nodes a query's rows describe (columns named as node properties; others skipped),
         made from positional rows by :meth:`Node.maker`."""
         self._count_read()
-        columns, rows = self._read_rows(*query)
-        return Node.maker(tuple(columns))(rows) if rows else []
+        return _nodes(*self._read_rows(*query))
+
+    # -- reads awaited on an event loop ------------------------------------------------------
+    # The API's small and frequent reads (a neighbourhood; the nodes and edges its DataLoaders
+    # batch) as coroutines. Here each runs the blocking read in a thread; a backend whose driver
+    # has an asyncio API reads on the loop instead inside :meth:`reads_on_loop`, without the
+    # hand-off to a thread and back (Neo4j: ``bench/async_reads.py``). The statements and the
+    # decoding are the blocking methods'.
+    async def _aread(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self._read, query, params)
+
+    async def _aread_rows(self, query: str, params: dict[str, Any]) -> tuple[list[str], Sequence[Sequence[Any]]]:
+        return await asyncio.to_thread(self._read_rows, query, params)
+
+    async def aread(self, query: Query) -> list[dict[str, Any]]:
+        self._count_read()
+        return await self._aread(*query)
+
+    async def aread_nodes(self, query: Query) -> list[Node]:
+        self._count_read()
+        return _nodes(*await self._aread_rows(*query))
+
+    async def aget_nodes(self, ids: Sequence[str], fields: Fields = None) -> dict[str, Node]:
+        """:meth:`get_nodes`, awaited."""
+        return {n.id: n for n in await self.aread_nodes(self._get_nodes_query(ids, fields))} if ids else {}
+
+    async def aedges_of(self, ids: Sequence[str], types: Sequence[str] | None = None,
+                        direction: Direction = "both") -> list[Edge]:
+        """:meth:`edges_of`, awaited."""
+        return _edges(await self.aread(self._edges_of_query(ids, types, direction))) if ids else []
+
+    async def aedges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None,
+                               direction: Direction = "both", fields: Fields = None,
+                               ) -> tuple[list[Edge], dict[str, Node]]:
+        """:meth:`edges_with_ends`, awaited."""
+        edges = await self.aedges_of(ids, types, direction)
+        return edges, await self.aget_nodes([end for e in edges for end in (e.source, e.target)], fields)
+
+    @asynccontextmanager
+    async def reads_on_loop(self) -> AsyncIterator[None]:
+        """Within, the awaited reads run on the running event loop where the backend's driver can
+        (here they stay in threads). The app holds this for its life; anything else that awaits
+        reads (a script with ``asyncio.run`` per query) need not, and gets threads."""
+        yield
 
     # -- schema ------------------------------------------------------------------------------
     def apply_schema(self) -> None:
@@ -136,11 +188,11 @@ class GraphStore(ABC):
     # The node reads take ``fields``: the properties to read besides ``id`` and ``type`` (None: all).
     # A node read with fields has the others empty; it answers the question it was read for and is
     # never to be cached or handed on as the whole node.
+    def _get_nodes_query(self, ids: Sequence[str], fields: Fields) -> Query:
+        return self.dialect.get_nodes(list(dict.fromkeys(ids)), fields)  # type: ignore[no-any-return]
+
     def get_nodes(self, ids: Sequence[str], fields: Fields = None) -> dict[str, Node]:
-        if not ids:
-            return {}
-        query = self.dialect.get_nodes(list(dict.fromkeys(ids)), fields)
-        return {n.id: n for n in self.read_nodes(query)}
+        return {n.id: n for n in self.read_nodes(self._get_nodes_query(ids, fields))} if ids else {}
 
     def get_node(self, node_id: str) -> Node | None:
         return self.get_nodes([node_id]).get(node_id)
@@ -163,10 +215,10 @@ class GraphStore(ABC):
                  direction: Direction = "both") -> list[Edge]:
         """Every edge touching any of ``ids`` (one round trip, whatever the number of ids), in the order
         of their ids."""
-        if not ids:
-            return []
-        query = self.dialect.edges_of(list(dict.fromkeys(ids)), list(types or []), direction)
-        return sorted((Edge.from_record(r) for r in self.read(query)), key=lambda e: e.id)
+        return _edges(self.read(self._edges_of_query(ids, types, direction))) if ids else []
+
+    def _edges_of_query(self, ids: Sequence[str], types: Sequence[str] | None, direction: Direction) -> Query:
+        return self.dialect.edges_of(list(dict.fromkeys(ids)), list(types or []), direction)  # type: ignore[no-any-return]
 
     def edges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None, direction: Direction = "both",
                         fields: Fields = None) -> tuple[list[Edge], dict[str, Node]]:

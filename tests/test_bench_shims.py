@@ -47,7 +47,10 @@ async def main():
 sent = asyncio.run(main())
 config = Config(app=app, http="auto")
 config.load()
-print("lane" if sent and not handed_on else "router", config.http_protocol_class.__name__)
+from loupan.graph.neo4j_store import Neo4jStore
+from loupan.graph.store import GraphStore
+reads = "threads" if Neo4jStore.reads_on_loop is GraphStore.reads_on_loop else "loop"
+print("lane" if sent and not handed_on else "router", config.http_protocol_class.__name__, reads)
 """
 
 
@@ -62,10 +65,11 @@ def _probe(pythonpath: str | None) -> str:
 
 
 @pytest.mark.parametrize(("pythonpath", "expected"), [
-    (None, "lane HttpToolsProtocol"),
-    ("bench/shims/h11", "lane H11Protocol"),
-    ("bench/shims/router", "router HttpToolsProtocol"),
-    ("bench/shims/router:bench/shims/h11", "router H11Protocol"),
+    (None, "lane HttpToolsProtocol loop"),
+    ("bench/shims/h11", "lane H11Protocol loop"),
+    ("bench/shims/router", "router HttpToolsProtocol loop"),
+    ("bench/shims/router:bench/shims/h11", "router H11Protocol loop"),
+    ("bench/shims/threads", "lane HttpToolsProtocol threads"),
 ])
 def test_each_shim_switches_off_its_part_only(pythonpath: str | None, expected: str) -> None:
     assert _probe(pythonpath) == expected

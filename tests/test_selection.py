@@ -38,7 +38,8 @@ def served(module_store: GraphStore) -> Iterator[tuple[str, GraphStore]]:
 
 @pytest.fixture
 def reads(served: tuple[str, GraphStore], monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The text of every read the store runs (as dicts, or as nodes from positional rows)."""
+    """The text of every read the store runs (as dicts, or as nodes from positional rows; blocking or
+    awaited)."""
     store = served[1]
     seen: list[str] = []
 
@@ -48,8 +49,16 @@ def reads(served: tuple[str, GraphStore], monkeypatch: pytest.MonkeyPatch) -> li
             return original(query)
         return read
 
+    def recorded_async(original: Any) -> Any:
+        async def read(query: tuple[str, dict[str, Any]]) -> Any:
+            seen.append(query[0])
+            return await original(query)
+        return read
+
     monkeypatch.setattr(store, "read", recorded(store.read))
     monkeypatch.setattr(store, "read_nodes", recorded(store.read_nodes))
+    monkeypatch.setattr(store, "aread", recorded_async(store.aread))  # the reads awaited on the loop
+    monkeypatch.setattr(store, "aread_nodes", recorded_async(store.aread_nodes))
     return seen
 
 

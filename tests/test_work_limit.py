@@ -195,14 +195,14 @@ def test_the_served_app_answers_while_one_request_waits_on_the_store(tmp_path: P
     store = open_store(Settings(data_dir=tmp_path / "data"))
     store.upsert([NodeRow(id="dev1", type="Developer", name="恒泰地产")], [])
     entered, release = threading.Event(), threading.Event()
-    real_get_nodes = store.get_nodes
+    real_read_rows = store._read_rows  # the node reads' (blocking or awaited) statement
 
-    def stuck_get_nodes(*args: Any, **kw: Any) -> Any:
+    def stuck_read_rows(*args: Any, **kw: Any) -> Any:
         entered.set()
         assert release.wait(20)
-        return real_get_nodes(*args, **kw)
+        return real_read_rows(*args, **kw)
 
-    store.get_nodes = stuck_get_nodes
+    store._read_rows = stuck_read_rows  # type: ignore[method-assign]
     try:
         with running(create_app(Settings(work_slots=1), store)) as base, ThreadPoolExecutor(1) as pool:
             stuck = pool.submit(httpx.post, f"{base}/graphql", json={"query": '{ entity(id: "dev1") { name } }'},

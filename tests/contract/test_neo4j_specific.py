@@ -3,6 +3,7 @@ error messages, batching. The shared behaviour is in the contract suite; these c
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections.abc import Iterator
@@ -270,6 +271,39 @@ def test_a_read_that_meets_a_retryable_error_is_run_again(neo: Neo4jStore, monke
     with pytest.raises(StoreError, match="SyntaxError"):  # a bad statement is not tried again
         neo.read(("MATCH (n RETURN n", {}))
     assert len(opened) == 3
+
+
+@server
+def test_an_awaited_read_is_retried_translated_and_sees_the_writes_before_it(neo: Neo4jStore,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    async def check() -> None:
+        async with neo.reads_on_loop():
+            async with neo.reads_on_loop():  # entered again: the same driver serves
+                assert list(neo._async_drivers.values()) == [driver := neo._async_drivers[asyncio.get_running_loop()]]
+            assert neo._async_drivers == {asyncio.get_running_loop(): driver}
+            await reads(driver)
+        assert neo._async_drivers == {}
+
+    async def reads(driver: Any) -> None:
+        neo.upsert(*_small_graph(3))  # the blocking driver writes; the asyncio one must see it
+        assert set(await neo.aget_nodes(["dev1", "dev2"])) == {"dev1", "dev2"}
+        real_session = driver.session
+        opened: list[str] = []
+
+        def session(**kw: Any) -> Any:
+            opened.append(kw.get("default_access_mode", ""))
+            if len(opened) == 1:
+                raise nex.ServiceUnavailable("leader switch")
+            return real_session(**kw)
+
+        monkeypatch.setattr(driver, "session", session)
+        assert (await neo.aget_nodes(["dev1"]))["dev1"].id == "dev1"
+        assert opened == ["READ", "READ"]
+        with pytest.raises(StoreError, match="SyntaxError"):  # not tried again, and said as the blocking read says it
+            await neo.aread(("MATCH (n RETURN n", {}))
+        assert len(opened) == 3
+
+    asyncio.run(check())
 
 
 @server

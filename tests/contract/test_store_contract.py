@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -287,6 +288,32 @@ def test_node_reads_return_the_fields_asked_besides_id_and_type(loaded: GraphSto
         assert loaded.get_nodes(["no such id"], fields) == {}
         assert loaded.list_nodes(["TaskForce"], ["99"], fields=fields) == []
         assert loaded.developer_projects("Developer:nobody", 2, fields) == []
+
+
+def test_the_awaited_reads_answer_as_the_blocking_ones_in_as_many_round_trips(loaded: GraphStore) -> None:
+    """``aget_nodes``, ``aedges_of`` and ``aedges_with_ends`` (the API's reads on its event loop):
+    the same answers and statement counts as the blocking methods, inside ``reads_on_loop`` (Neo4j:
+    the asyncio driver of that loop) and outside it (threads), on two event loops in turn."""
+    ids = ["Project:410100:恒大城", "Place:410100", "no such id"]
+
+    async def both(fields: tuple[str, ...] | None, types: list[str]) -> None:
+        async with loaded.reads_on_loop():
+            await compare(fields, types)
+        await compare(fields, types)
+
+    async def compare(fields: tuple[str, ...] | None, types: list[str]) -> None:
+        for method, args in (("get_nodes", (ids, fields)), ("edges_of", (ids, types, "both")),
+                             ("edges_of", (ids, types, "in")), ("edges_with_ends", (ids, types, "both", fields)),
+                             ("get_nodes", ([], fields)), ("edges_of", ([], types)), ("edges_with_ends", ([], types))):
+            before = loaded.round_trips
+            blocking = getattr(loaded, method)(*args)
+            spent = loaded.round_trips - before
+            assert await getattr(loaded, "a" + method)(*args) == blocking, method
+            assert loaded.round_trips - before == 2 * spent, method
+
+    for fields, types in ((None, []), (("name",), ["HANDLES", "PART_OF"])):
+        asyncio.run(both(fields, types))
+    assert asyncio.run(loaded.aget_nodes(["Place:410100"]))["Place:410100"] == loaded.get_nodes(["Place:410100"])["Place:410100"]
 
 
 @pytest.mark.parametrize("fields", [None, ("name",)])
