@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -26,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import generate  # noqa: E402
-from bench_queries import DATA, NEO4J_MEMORY, ROOT, _script  # noqa: E402
+from bench_queries import generated_neo4j  # noqa: E402
 
 
 async def load(read: Callable[[], Awaitable[Any]], clients: int, each: int) -> tuple[float, float]:
@@ -53,17 +52,7 @@ def main() -> int:
     from loupan.graph.cypher import neo4j as dialect
     from loupan.graph.model import relationship_types
 
-    path = DATA / f"neo4j-{args.scale}-{args.seed}"
-    marker = path / generate.ANCHORS_FILE
-    if not marker.exists():
-        raise SystemExit(f"{path} holds no finished graph: run bench/bench_queries.py --scale {args.scale} "
-                         "--stores neo4j --generate-only first")
-    anchors = generate.Anchors(**json.loads(marker.read_text()))
-    server = _script("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
-    heap, page_cache = NEO4J_MEMORY.get(args.scale, (None, None))
-    info = server.start(data_dir=path, password=(path / "password").read_text().strip(), heap=heap,
-                        page_cache=page_cache)
-    try:
+    with generated_neo4j(args.scale, args.seed) as (info, anchors):
         text, params = dialect.edges_with_ends([anchors.neighbour], [t for t in relationship_types() if t != "MENTIONS"],
                                                "both", frozenset({"name"}))
         auth = (info["user"], info["password"])
@@ -104,8 +93,6 @@ def main() -> int:
 
         asyncio.run(run())
         blocking.close()
-    finally:
-        server.stop(info)
     return 0
 
 

@@ -108,6 +108,26 @@ def _script(name: str, path: Path) -> Any:
     return module
 
 
+@contextmanager
+def generated_neo4j(scale: int, seed: int) -> Iterator[tuple[dict[str, Any], generate.Anchors]]:
+    """A Neo4j server started on the graph generated at ``scale`` (stopped on the way out), with the
+    scale's memory, and the graph's anchors; exits saying how to generate it where there is none."""
+    path = DATA / f"neo4j-{scale}-{seed}"
+    marker = path / generate.ANCHORS_FILE
+    if not marker.exists():
+        raise SystemExit(f"{path} holds no finished graph: run bench/bench_queries.py --scale {scale} "
+                         "--stores neo4j --generate-only first")
+    anchors = generate.Anchors(**json.loads(marker.read_text()))
+    server = _script("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
+    heap, page_cache = NEO4J_MEMORY.get(scale, (None, None))
+    info = server.start(data_dir=path, password=(path / "password").read_text().strip(), heap=heap,
+                        page_cache=page_cache)
+    try:
+        yield info, anchors
+    finally:
+        server.stop(info)
+
+
 # -- stores ---------------------------------------------------------------------------------------
 
 @contextmanager

@@ -45,10 +45,10 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 import generate  # noqa: E402
 from bench_queries import (  # noqa: E402
     DATA,
-    NEO4J_MEMORY,
     QUERIES,
     ROOT,
     _script,
+    generated_neo4j,
     load,
     turned,
     variables,
@@ -128,14 +128,6 @@ def main() -> int:
     args = parser.parse_args()
     variants = [(int(s), int(w)) for s in args.slots.split(",") for w in args.workers.split(",")]
     path = DATA / f"neo4j-{args.scale}-{args.seed}"
-    marker = path / generate.ANCHORS_FILE
-    if not marker.exists():
-        raise SystemExit(f"{path} holds no finished graph: run bench/bench_queries.py --scale {args.scale} "
-                         "--stores neo4j --generate-only first")
-    anchors = generate.Anchors(**json.loads(marker.read_text()))
-    body = {"query": QUERIES[args.query], "variables": variables(args.query, anchors)}
-    server = _script("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
-    heap, page_cache = NEO4J_MEMORY.get(args.scale, (None, None))
 
     several_workers = len({w for _, w in variants}) > 1
 
@@ -143,9 +135,8 @@ def main() -> int:
         return f"slots {slots or 'no limit'}" + (f", {workers} processes" if several_workers else "")
 
     with ExitStack() as stack:
-        info = server.start(data_dir=path, password=(path / "password").read_text().strip(), heap=heap,
-                            page_cache=page_cache)
-        stack.callback(server.stop, info)
+        info, anchors = stack.enter_context(generated_neo4j(args.scale, args.seed))
+        body = {"query": QUERIES[args.query], "variables": variables(args.query, anchors)}
         neo4j_pid = int(info["pid"])
         # label -> (GraphQL URL, request body, pids of the processes answering)
         sides: dict[str, tuple[str, dict[str, Any], list[int]]] = {}

@@ -9,7 +9,6 @@ Tests share one server: a fresh store deletes every node first.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 
 from loupan.graph.neo4j_store import Neo4jStore
 from loupan.graph.store import DEFAULT_BATCH_SIZE
+
+from .scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_SCRIPT = ROOT / "scripts" / "neo4j_server.py"
@@ -30,12 +31,7 @@ def _in_ci() -> bool:
 
 def load_server_script() -> ModuleType:
     """``scripts/neo4j_server.py`` as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("loupan_neo4j_server", SERVER_SCRIPT)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {SERVER_SCRIPT}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SERVER_SCRIPT, "loupan_neo4j_server")
 
 
 def neo4j_server_info() -> Iterator[dict[str, Any] | None]:

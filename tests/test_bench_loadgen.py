@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .scripts import load_script
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-def _loadgen() -> Any:
-    spec = importlib.util.spec_from_file_location("loadgen", BENCH / "loadgen.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-loadgen = _loadgen()
+loadgen: Any = load_script(BENCH / "loadgen.py")
 ANSWER = json.dumps({"data": {"hello": "你好"}}).encode()
 
 

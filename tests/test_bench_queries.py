@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .scripts import load_script
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -17,11 +18,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 def bench_queries() -> Iterator[Any]:
     sys.path.insert(0, str(BENCH))  # its own imports: generate, loadgen
     try:
-        spec = importlib.util.spec_from_file_location("bench_queries", BENCH / "bench_queries.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
+        yield load_script(BENCH / "bench_queries.py")
     finally:
         sys.path.remove(str(BENCH))
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from .scripts import load_script
+
 SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "sampled_cpu.py"
-spec = importlib.util.spec_from_file_location("sampled_cpu", SCRIPT)
-assert spec and spec.loader
-sampled_cpu = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sampled_cpu)
+sampled_cpu: Any = load_script(SCRIPT)
 
 LOOP = "<module> (loupan:6);run (uvicorn/main.py:643);_run_once (asyncio/base_events.py:1922)"
 STACKS = [

@@ -3,7 +3,6 @@ nothing without it); work_slots.py's --side reads them."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -75,16 +76,8 @@ def test_each_shim_switches_off_its_part_only(pythonpath: str | None, expected: 
     assert _probe(pythonpath) == expected
 
 
-def _work_slots() -> Any:
-    spec = importlib.util.spec_from_file_location("work_slots", BENCH / "work_slots.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_side_reads_its_label_and_environment() -> None:
-    work_slots = _work_slots()
+    work_slots: Any = load_script(BENCH / "work_slots.py")
     label, env = work_slots.side("router, h11:PYTHONPATH=bench/shims/router:bench/shims/h11,LOUPAN_WORK_SLOTS=2")
     assert (label, env) == ("router, h11", {"PYTHONPATH": "bench/shims/router:bench/shims/h11", "LOUPAN_WORK_SLOTS": "2"})
     assert work_slots.resolved(env) == {

@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from loupan.cli import main
+
+from .scripts import load_script
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FLAT = FIXTURES / "weneedhome" / "properties-flat.json"
@@ -79,12 +82,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 def test_generator_output_is_committed_and_current(tmp_path: Path) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_older", FIXTURES / "weneedhome" / "make_older.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module: Any = load_script(FIXTURES / "weneedhome" / "make_older.py")
     module.OUT = tmp_path
     module.main()
     assert (tmp_path / "properties-older.json").read_text(encoding="utf-8") == OLDER.read_text(encoding="utf-8")

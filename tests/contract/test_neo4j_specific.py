@@ -253,19 +253,23 @@ def test_city_prefix_in_cypher_is_the_python_rule_for_every_division_code(neo: N
     assert (got["410102"], got["110105"], got["419001"], got["419000"], got["410000"]) == ("4101", "11", "419001", "4190", "41")
 
 
-@server
-def test_a_read_that_meets_a_retryable_error_is_run_again(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    neo.upsert(*_small_graph(3))
-    real_session = neo._driver.session
-    opened: list[str] = []
-
+def _failing_once(real_session: Any, opened: list[str]) -> Any:
+    """A driver's ``session`` whose first opening fails as a leader switch does; ``opened`` gets
+    each opening's access mode."""
     def session(**kw: Any) -> Any:
         opened.append(kw.get("default_access_mode", ""))
         if len(opened) == 1:
             raise nex.ServiceUnavailable("leader switch")
         return real_session(**kw)
 
-    monkeypatch.setattr(neo._driver, "session", session)
+    return session
+
+
+@server
+def test_a_read_that_meets_a_retryable_error_is_run_again(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    neo.upsert(*_small_graph(3))
+    opened: list[str] = []
+    monkeypatch.setattr(neo._driver, "session", _failing_once(neo._driver.session, opened))
     assert neo.get_node("dev1") is not None
     assert opened == ["READ", "READ"]
     with pytest.raises(StoreError, match="SyntaxError"):  # a bad statement is not tried again
@@ -287,16 +291,8 @@ def test_an_awaited_read_is_retried_translated_and_sees_the_writes_before_it(neo
     async def reads(driver: Any) -> None:
         neo.upsert(*_small_graph(3))  # the blocking driver writes; the asyncio one must see it
         assert set(await neo.aget_nodes(["dev1", "dev2"])) == {"dev1", "dev2"}
-        real_session = driver.session
         opened: list[str] = []
-
-        def session(**kw: Any) -> Any:
-            opened.append(kw.get("default_access_mode", ""))
-            if len(opened) == 1:
-                raise nex.ServiceUnavailable("leader switch")
-            return real_session(**kw)
-
-        monkeypatch.setattr(driver, "session", session)
+        monkeypatch.setattr(driver, "session", _failing_once(driver.session, opened))
         assert (await neo.aget_nodes(["dev1"]))["dev1"].id == "dev1"
         assert opened == ["READ", "READ"]
         with pytest.raises(StoreError, match="SyntaxError"):  # not tried again, and said as the blocking read says it
