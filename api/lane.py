@@ -3,7 +3,8 @@ JSON body that is one operation.
 
 Through FastAPI, every such request pays for routing, the dependency injection of the context, a
 ``Request`` and a ``Response`` object, and strawberry's view deciding what kind of request it is:
-about a third of a served process's CPU on a small answer (``bench/README.md``, "Small answers").
+about a third of a served process's CPU on a small answer (``bench/README.md``, "A lane for the
+common request; httptools; the small reads on the event loop").
 This ASGI layer sits inside the app (behind the work limit) and answers that one kind itself: it
 reads the body, builds the same :class:`Context`, executes through the same schema and the same
 :meth:`Router.process_result` and :meth:`Router.encode_json`, so the answer is the router's, byte for
