@@ -2,9 +2,13 @@
 API, through ``asyncio.to_thread``) against the driver's asyncio API on the event loop.
 
     python bench/async_reads.py --scale 10000 --clients 1,8,32 --rounds 4
+    python bench/async_reads.py --scale 10000 --statement flagship --clients 1,8,32 --rounds 4
 
 The statement is the neighbours query's (``edges_with_ends`` of the graph's neighbour anchor, names
-only), read in an auto-commit transaction with a bookmark manager, as ``Neo4jStore`` reads. C
+only) or, with ``--statement flagship``, the flagship's first and largest (the developer's projects,
+their edges and ends, the cities and, if few, their task forces: recorded from
+``queries.task_forces_by_city`` for the flagship anchor with the benchmark query's fields), read in
+an auto-commit transaction with a bookmark manager, as ``Neo4jStore`` reads. C
 coroutines read in a loop; the two ways alternate each round, in turned order. Prints this
 process's CPU per read (every thread's) and the reads per second of each round. What it answers: how
 much of a small answer's CPU the hand-off to a thread and the blocking driver cost against the
@@ -39,6 +43,26 @@ async def load(read: Callable[[], Awaitable[Any]], clients: int, each: int) -> t
     return (time.process_time() - cpu) * 1000 / (clients * each), clients * each / (time.perf_counter() - wall)
 
 
+def flagship_statement(info: dict[str, Any], developer_id: str) -> tuple[str, dict[str, Any]]:
+    """The first statement ``task_forces_by_city`` sends for ``developer_id``, with the fields of
+    ``bench_queries.QUERIES["flagship"]``."""
+    from loupan.graph import queries
+    from loupan.graph.neo4j_store import Neo4jStore
+
+    sent: list[tuple[str, dict[str, Any]]] = []
+    with Neo4jStore(info["uri"], info["user"], info["password"]) as store:
+        read = store._read
+
+        def recorded(query: str, params: dict[str, Any]) -> Any:
+            sent.append((query, params))
+            return read(query, params)
+
+        store._read = recorded  # type: ignore[method-assign]
+        queries.task_forces_by_city(store, developer_id, queries.GroupFields(
+            projects=frozenset({"name"}), cities=frozenset({"name", "code"}), task_forces=frozenset({"name"})))
+    return sent[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=10_000)
@@ -46,6 +70,7 @@ def main() -> int:
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--reads", type=int, default=2000, help="reads per round and way (at least 50 per client)")
+    parser.add_argument("--statement", choices=("neighbours", "flagship"), default="neighbours")
     args = parser.parse_args()
     import neo4j
 
@@ -53,8 +78,11 @@ def main() -> int:
     from loupan.graph.model import relationship_types
 
     with generated_neo4j(args.scale, args.seed) as (info, anchors):
-        text, params = dialect.edges_with_ends([anchors.neighbour], [t for t in relationship_types() if t != "MENTIONS"],
-                                               "both", frozenset({"name"}))
+        if args.statement == "flagship":
+            text, params = flagship_statement(info, anchors.flagship)
+        else:
+            text, params = dialect.edges_with_ends([anchors.neighbour], [t for t in relationship_types() if t != "MENTIONS"],
+                                                   "both", frozenset({"name"}))
         auth = (info["user"], info["password"])
         blocking = neo4j.GraphDatabase.driver(info["uri"], auth=auth)
         bookmarks = neo4j.GraphDatabase.bookmark_manager()
