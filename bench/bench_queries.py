@@ -267,14 +267,17 @@ def recording(store: GraphStore) -> Iterator[list[tuple[Query, float, float]]]:
     seen: list[tuple[Query, float, float]] = []
     skip = store.dialect.generation()[0]
 
+    def note(query: str, params: dict[str, Any], started: float) -> None:
+        if query != skip:
+            seen.append(((query, params), started, time.perf_counter()))
+
     def recorded(original: Callable[[str, dict[str, Any]], Any]) -> Callable[[str, dict[str, Any]], Any]:
         def record(query: str, params: dict[str, Any]) -> Any:
             started = time.perf_counter()
             try:
                 return original(query, params)
             finally:
-                if query != skip:
-                    seen.append(((query, params), started, time.perf_counter()))
+                note(query, params, started)
         return record
 
     def recorded_async(original: Callable[[str, dict[str, Any]], Awaitable[Any]],
@@ -284,8 +287,7 @@ def recording(store: GraphStore) -> Iterator[list[tuple[Query, float, float]]]:
             try:
                 return await original(query, params)
             finally:
-                if query != skip:
-                    seen.append(((query, params), started, time.perf_counter()))
+                note(query, params, started)
         return record
 
     store._read = recorded(store._read)  # type: ignore[method-assign]

@@ -83,6 +83,11 @@ async def aretried(read: Callable[[], Awaitable[T]], attempts: int = READ_ATTEMP
     raise AssertionError("unreachable")
 
 
+def _edges_with_ends_query(ids: Sequence[str], types: Sequence[str] | None, direction: Direction,
+                           fields: Fields) -> Query:
+    return dialect.edges_with_ends(list(dict.fromkeys(ids)), list(types or []), direction, fields)
+
+
 def _dicts(records: list[neo4j.Record]) -> list[dict[str, Any]]:
     if len(records) == 1 and records[0].keys() == [dialect.ROWS]:
         return list(records[0][0])  # dialect.one_record: all rows in one record
@@ -120,7 +125,6 @@ class Neo4jStore(GraphStore):
             "auth": (user, password),
             "notifications_disabled_classifications": [neo4j.NotificationDisabledClassification.UNRECOGNIZED]}
         self._async_drivers: dict[asyncio.AbstractEventLoop, neo4j.AsyncDriver] = {}
-        self._driver_uri = uri  # credentials in it were refused above
         try:
             self._driver = neo4j.GraphDatabase.driver(uri, **self._driver_config)
         except (ValueError, nex.ConfigurationError) as e:
@@ -189,7 +193,7 @@ class Neo4jStore(GraphStore):
         if loop in self._async_drivers:
             yield
             return
-        driver = self._async_drivers[loop] = neo4j.AsyncGraphDatabase.driver(self._driver_uri, **self._driver_config)
+        driver = self._async_drivers[loop] = neo4j.AsyncGraphDatabase.driver(self.uri, **self._driver_config)
         try:
             yield
         finally:
@@ -225,17 +229,15 @@ class Neo4jStore(GraphStore):
         """:meth:`edges_with_ends` (one statement), awaited."""
         if not ids:
             return [], {}
-        (row,) = await self.aread(dialect.edges_with_ends(list(dict.fromkeys(ids)), list(types or []), direction, fields))
+        (row,) = await self.aread(_edges_with_ends_query(ids, types, direction, fields))
         return self._edges_and_ends(row)
-
 
     def edges_with_ends(self, ids: Sequence[str], types: Sequence[str] | None = None, direction: Direction = "both",
                         fields: Fields = None) -> tuple[list[Edge], dict[str, Node]]:
         """One statement: a round trip to the server is a good part of a small read's time."""
         if not ids:
             return [], {}
-        query = dialect.edges_with_ends(list(dict.fromkeys(ids)), list(types or []), direction, fields)
-        (row,) = self.read(query)
+        (row,) = self.read(_edges_with_ends_query(ids, types, direction, fields))
         return self._edges_and_ends(row)
 
     def developer_projects_with_edges(self, developer_id: str, depth: int, types: Sequence[str] | None,
