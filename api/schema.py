@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated, Any
 
 import strawberry
-from graphql import default_field_resolver
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql import default_field_resolver, parse
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.scalars import JSON
+from strawberry.schema.schema import validate_document
 from strawberry.types import Info
 
 from loupan.api.analysis import (
@@ -245,13 +241,37 @@ def require_reader(built: strawberry.Schema) -> strawberry.Schema:
 # validating a query text cost about as much as answering a small query (neighbours: 10 of 21 ms).
 # Both caches are bounded (distinct texts beyond CACHED_QUERIES are parsed and validated again).
 CACHED_QUERIES = 512
-_LIMIT_RULES = [*QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
-                *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules]
+_LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
+                *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules)
+_parse = lru_cache(maxsize=CACHED_QUERIES)(parse)
+_validate = lru_cache(maxsize=CACHED_QUERIES)(validate_document)
+
+
+class OperationLimits(SchemaExtension):
+    """What strawberry's ``MaxTokensLimiter``, ``AddValidationRules`` (with the depth and alias
+    limits' rules), ``ParserCache`` and ``ValidationCache`` do, in one extension: the text parsed with
+    at most ``MAX_QUERY_TOKENS`` tokens and validated with the limits' rules added, each through an
+    LRU cache of ``CACHED_QUERIES`` entries. strawberry makes every extension anew for each request
+    and, for each of the four stages of a request, wraps each extension's hook for that stage in a
+    context manager of its own: four extensions made eight, and the hooks that do nothing still
+    cost a look-up each. This one makes two (``bench/README.md``, "One extension for the limits and
+    the caches")."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = _parse(context.query, **{**context.parse_options,
+                                                             "max_tokens": MAX_QUERY_TOKENS})
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = (*context.validation_rules, *_LIMIT_RULES)
+        context.pre_execution_errors = _validate(context.schema._schema, context.graphql_document,
+                                                 context.validation_rules)
+        yield
+
 
 schema = require_reader(strawberry.Schema(
     query=Query, mutation=Mutation, types=[Entity, Developer], execution_context_class=LeafFastPathExecutor,
-    extensions=[lambda: MaxTokensLimiter(max_token_count=MAX_QUERY_TOKENS),
-                lambda: AddValidationRules(_LIMIT_RULES),
-                lambda: ParserCache(maxsize=CACHED_QUERIES),
-                lambda: ValidationCache(maxsize=CACHED_QUERIES)],
+    extensions=[OperationLimits],
 ))

@@ -33,3 +33,17 @@ def test_limits_hold_when_the_text_comes_from_the_caches(attempt: int) -> None:
     tokens = "{ " + " ".join("__typename" for _ in range(MAX_QUERY_TOKENS)) + " }"
     assert any("token" in m.lower() for m in errors_of(tokens)), errors_of(tokens)[:1]
     assert errors_of("{ __typename }") == []
+
+
+def test_a_text_seen_before_is_neither_parsed_nor_validated_again() -> None:
+    from loupan.api import schema as module
+
+    text = "{ __typename a: __typename }"
+    errors_of(text)
+    parsed, validated = module._parse.cache_info(), module._validate.cache_info()
+    assert errors_of(text) == []
+    assert module._parse.cache_info().misses == parsed.misses
+    assert module._parse.cache_info().hits == parsed.hits + 1
+    assert module._validate.cache_info().misses == validated.misses
+    assert module._validate.cache_info().hits == validated.hits + 1
+    assert module._parse.cache_info().maxsize == module._validate.cache_info().maxsize == module.CACHED_QUERIES
