@@ -51,12 +51,13 @@ def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) 
 
 # At most this many of the cities' task forces are read in the statement that reads the projects
 # (``GraphStore.developer_projects_with_city_task_forces``, where the store can); more are read apart,
-# in parts side by side. In that statement, against apart (in-process, medians of alternated rounds;
-# ``bench/README.md``, "One statement reaching the cities' task forces"): the 10k flagship's 30 task
-# forces 3.7 against 5.1 ms of API CPU, 3.0 against 4.4 ms of the server's; the 100k flagship's 376,
-# 5.3 against 6.3 and 4.0 against 5.8, in less wall time. At 3,882 (1M) two parts side by side took
-# a third less wall time than one read. Between 376 and 3,882 the limit is not measured.
-TASK_FORCES_AT_ONCE = 1000
+# in parts side by side. Measured on the 1M-node Neo4j graph, one client, developers picked by how
+# many task forces their cities hold, one statement against apart (``bench/task_forces_at_once.py``;
+# ``bench/README.md``, "How many task forces to read at once"): one statement cost less CPU in this
+# process and in the server at every count measured, 216 to 6,467 (the flagship's 3,882, two runs:
+# 12.2-16.3 against 16.1-20.8 ms here, 17.0-20.9 against 21.1-23.8 in the server); its wall time was
+# the parts' up to 3,882 (1-2 ms apart, either way), and 10% longer than theirs at 4,962, 15% at 6,467.
+TASK_FORCES_AT_ONCE = 4000
 # Parts the cities' task forces are read in, side by side with each other and with the cities,
 # where the store runs reads concurrently (``GraphStore.concurrent_reads``). Measured on the 1M-node
 # Neo4j graph, the flagship's 12 cities (3,882 task forces) and their nodes, median of 30 warm
