@@ -50,8 +50,10 @@ config = Config(app=app, http="auto")
 config.load()
 from loupan.graph.neo4j_store import Neo4jStore
 from loupan.graph.store import GraphStore
+from loupan.graph import queries
 reads = "threads" if Neo4jStore.reads_on_loop is GraphStore.reads_on_loop else "loop"
-print("lane" if sent and not handed_on else "router", config.http_protocol_class.__name__, reads)
+print("lane" if sent and not handed_on else "router", config.http_protocol_class.__name__, reads,
+      queries.TASK_FORCES_AT_ONCE)
 """
 
 
@@ -66,11 +68,12 @@ def _probe(pythonpath: str | None) -> str:
 
 
 @pytest.mark.parametrize(("pythonpath", "expected"), [
-    (None, "lane HttpToolsProtocol loop"),
-    ("bench/shims/h11", "lane H11Protocol loop"),
-    ("bench/shims/router", "router HttpToolsProtocol loop"),
-    ("bench/shims/router:bench/shims/h11", "router H11Protocol loop"),
-    ("bench/shims/threads", "lane HttpToolsProtocol threads"),
+    (None, "lane HttpToolsProtocol loop 4000"),
+    ("bench/shims/h11", "lane H11Protocol loop 4000"),
+    ("bench/shims/router", "router HttpToolsProtocol loop 4000"),
+    ("bench/shims/router:bench/shims/h11", "router H11Protocol loop 4000"),
+    ("bench/shims/threads", "lane HttpToolsProtocol threads 4000"),
+    ("bench/shims/apart", "lane HttpToolsProtocol loop 1000"),
 ])
 def test_each_shim_switches_off_its_part_only(pythonpath: str | None, expected: str) -> None:
     assert _probe(pythonpath) == expected
