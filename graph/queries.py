@@ -57,6 +57,10 @@ def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) 
 # process and in the server at every count measured, 216 to 6,467 (the flagship's 3,882, two runs:
 # 12.2-16.3 against 16.1-20.8 ms here, 17.0-20.9 against 21.1-23.8 in the server); its wall time was
 # the parts' up to 3,882 (1-2 ms apart, either way), and 10% longer than theirs at 4,962, 15% at 6,467.
+# Served (``bench/work_slots.py`` beside ``bench/shims/apart``, the limit back at 1,000), the 1M
+# flagship: 26.7 against 23.1 requests/s with 32 clients (the peer's 26.7), but 22.8 against 25.4
+# with one (p50 43.0 against 38.0 ms): with a core idle, the parts side by side answer sooner. The
+# limit favours a loaded server.
 TASK_FORCES_AT_ONCE = 4000
 # Parts the cities' task forces are read in, side by side with each other and with the cities,
 # where the store runs reads concurrently (``GraphStore.concurrent_reads``). Measured on the 1M-node
