@@ -254,8 +254,8 @@ class OperationLimits(SchemaExtension):
     LRU cache of ``CACHED_QUERIES`` entries. strawberry makes every extension anew for each request
     and, for each of the four stages of a request, wraps each extension's hook for that stage in a
     context manager of its own: four extensions made eight, and the hooks that do nothing still
-    cost a look-up each. This one makes two (``bench/README.md``, "One extension for the limits and
-    the caches")."""
+    cost a look-up each. This one makes two (``bench/README.md``, item 1 of "One extension for the
+    limits and the caches; …")."""
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context

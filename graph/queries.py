@@ -53,10 +53,11 @@ def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) 
 # (``GraphStore.developer_projects_with_city_task_forces``, where the store can); more are read apart,
 # in parts side by side. Measured on the 1M-node Neo4j graph, one client, developers picked by how
 # many task forces their cities hold, one statement against apart (``bench/task_forces_at_once.py``;
-# ``bench/README.md``, "How many task forces to read at once"): one statement cost less CPU in this
-# process and in the server at every count measured, 216 to 6,467 (the flagship's 3,882, two runs:
-# 12.2-16.3 against 16.1-20.8 ms here, 17.0-20.9 against 21.1-23.8 in the server); its wall time was
-# the parts' up to 3,882 (1-2 ms apart, either way), and 10% longer than theirs at 4,962, 15% at 6,467.
+# ``bench/README.md``, item 2 of "One extension for the limits and the caches; …"): one statement
+# cost less CPU in this process at every count measured, 216 to 6,467, and in the server at all but
+# one (1,075: 5.0 against 4.9 ms); the flagship's 3,882, two runs: 12.2-16.3 against 16.1-20.8 ms
+# here, 17.0-20.9 against 21.1-23.8 in the server. Its wall time, against the parts', was 1.2 ms
+# shorter to 2.3 ms longer up to 3,882, 10% longer at 4,962 and 15% at 6,467.
 # Served (``bench/work_slots.py`` beside ``bench/shims/apart``, the limit back at 1,000), the 1M
 # flagship: 26.7 against 23.1 requests/s with 32 clients (the peer's 26.7), but 22.8 against 25.4
 # with one (p50 43.0 against 38.0 ms): with a core idle, the parts side by side answer sooner. The
