@@ -251,11 +251,11 @@ class OperationLimits(SchemaExtension):
     """What strawberry's ``MaxTokensLimiter``, ``AddValidationRules`` (with the depth and alias
     limits' rules), ``ParserCache`` and ``ValidationCache`` do, in one extension: the text parsed with
     at most ``MAX_QUERY_TOKENS`` tokens and validated with the limits' rules added, each through an
-    LRU cache of ``CACHED_QUERIES`` entries. strawberry makes every extension anew for each request
-    and, for each of the four stages of a request, wraps each extension's hook for that stage in a
-    context manager of its own: four extensions made eight, and the hooks that do nothing still
-    cost a look-up each. This one makes two (``bench/README.md``, item 1 of "One extension for the
-    limits and the caches; …")."""
+    LRU cache of ``CACHED_QUERIES`` entries. strawberry makes every extension anew for each request,
+    looks each one's hook up for each of the four stages of a request (operation, parsing,
+    validation, execution) and wraps every hook found in a context manager of its own: the four made
+    four objects, sixteen look-ups and four wrapped hooks per request; this one makes one, four and
+    two (``bench/README.md``, item 1 of "One extension for the limits and the caches; …")."""
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
