@@ -283,13 +283,15 @@ class Neo4jStore(GraphStore):
 
     @staticmethod
     def _edges_and_ends(row: dict[str, Any]) -> tuple[list[Edge], dict[str, Node]]:
-        """A record's ``edges`` in id order (as ``edges_of`` orders them) and its ``nodes`` by id, each
-        once (a node at the start of one edge and the end of another comes twice)."""
+        """A record's ``edges`` (rows of ``dialect.EDGE_COLUMNS``) in id order (as ``edges_of`` orders
+        them) and its ``nodes`` (rows of ``node_columns``) by id, each once (a node at the start of one
+        edge and the end of another comes twice)."""
         nodes: dict[str, Node] = {}
-        for r in row["nodes"]:
-            if r["id"] not in nodes:
-                nodes[r["id"]] = Node.from_record(r)
-        return sorted((Edge.from_record(r) for r in row["edges"]), key=lambda e: e.id), nodes
+        for node in Node.maker(tuple(row["node_columns"]))(row["nodes"]) if row["nodes"] else ():
+            nodes.setdefault(node.id, node)
+        edges = [Edge(id_, type_, source, target, attrs_text=attrs, sources_text=sources)
+                 for id_, type_, source, target, attrs, sources in row["edges"]]  # dialect.EDGE_COLUMNS
+        return sorted(edges, key=lambda e: e.id), nodes
 
     def _write_batch(self, queries: Sequence[Query]) -> None:
         self.round_trips += len(queries)

@@ -65,11 +65,12 @@ def reads(served: tuple[str, GraphStore], monkeypatch: pytest.MonkeyPatch) -> li
 def projected(texts: list[str]) -> int:
     """How many node reads among ``texts`` returned some node properties but not all of them (the
     search index's pages of names, which never read the rest, aside)."""
-    def node_read(t: str) -> bool:
-        return ("n.id AS id" in t or "id: n.id" in t) and "n.id > $after" not in t
+    def node_read(t: str) -> bool:  # columns, a map, or a list (a row of node_columns)
+        return ("n.id AS id" in t or "id: n.id" in t or "[n.id, " in t) and "n.id > $after" not in t
 
     def whole(t: str) -> bool:
-        return all(f"n.{p} AS {p}" in t or f"{p}: n.{p}" in t for p in NODE_PROPERTIES)
+        return all(f"n.{p} AS {p}" in t or f"{p}: n.{p}" in t or f"n.{p}," in t or f"n.{p}]" in t
+                   for p in NODE_PROPERTIES)
 
     return sum(node_read(t) and not whole(t) for t in texts)
 

@@ -38,6 +38,9 @@ NODE_RETURN = common.NODE_RETURN
 # claim an empty database, and a plan made then (and cached) would scan.
 SEEK_N = "USING INDEX SEEK n:Entity(id)"
 EDGE_RETURN = "e.id AS id, type(e) AS type, a.id AS source, b.id AS target, e.attrs AS attrs, e.sources AS sources"
+# The order of the values in an edge row (:func:`edges_with_ends`, :func:`developer_projects_with_edges`):
+# EDGE_RETURN's names, as ``Neo4jStore`` unpacks them.
+EDGE_COLUMNS = ("id", "type", "source", "target", "attrs", "sources")
 
 
 ROWS = "loupan_rows"
@@ -83,6 +86,19 @@ def _names(projection: str) -> list[str]:
 def _map_of(projection: str) -> str:
     """A map literal of the columns a ``RETURN`` projection names: ``{id: id, …}``."""
     return "{" + ", ".join(f"{n}: {n}" for n in _names(projection)) + "}"
+
+
+# An edge as a list of EDGE_RETURN's columns, in EDGE_COLUMNS order: a list of values, where a map
+# would carry its keys again in every row for the driver to decode (``bench/README.md``, item 4 of
+# "One extension for the limits and the caches; …").
+if tuple(_names(EDGE_RETURN)) != EDGE_COLUMNS:
+    raise AssertionError(f"EDGE_COLUMNS {EDGE_COLUMNS} must name EDGE_RETURN's columns in order")
+_EDGE_ROW = "[" + ", ".join(EDGE_COLUMNS) + "]"
+
+
+def _node_row(columns: list[str], node: str = "n") -> str:
+    """A list literal of ``node``'s properties ``columns``."""
+    return "[" + ", ".join(f"{node}.{c}" for c in columns) + "]"
 
 
 def name_rows(after: str, limit: int) -> Query:
@@ -293,13 +309,13 @@ def edges_of(ids: list[str], types: list[str] | None, direction: str) -> Query:
 
 
 def edges_with_ends(ids: list[str], types: list[str] | None, direction: str, fields: common.Fields = None) -> Query:
-    """One record: ``edges`` as :func:`edges_of` returns them, and ``nodes``, the nodes at their ends
-    (``fields`` as for :func:`get_nodes`; a node at the start of one edge and the end of another comes
-    twice)."""
-    node_map = "{" + ", ".join(f"{p}: n.{p}" for p in common.node_columns(fields)) + "}"
+    """One record: ``edges``, the edges :func:`edges_of` returns as rows of ``EDGE_COLUMNS``, and
+    ``nodes``, the nodes at their ends as rows of ``node_columns`` (``fields`` as for
+    :func:`get_nodes`; a node at the start of one edge and the end of another comes twice)."""
+    columns = common.node_columns(fields)
     return (f"{_edges_touching(types, direction)} WITH e, a, b, {EDGE_RETURN} ORDER BY e.id "
-            f"WITH collect({_map_of(EDGE_RETURN)}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends "
-            f"RETURN edges, [n IN ends | {node_map}] AS nodes", {"ids": ids})
+            f"WITH collect({_EDGE_ROW}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends "
+            f"RETURN edges, [n IN ends | {_node_row(columns)}] AS nodes, {columns!r} AS node_columns", {"ids": ids})
 
 
 def developer_projects(developer_id: str, depth: int, fields: common.Fields = None) -> Query:
@@ -317,9 +333,9 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
                                   city_task_forces: tuple[common.Fields, int] | None = None) -> Query:
     """One record for :func:`developer_projects` followed by :func:`edges_with_ends` of its projects:
     ``projects`` (rows of the columns in ``columns``, the first the DEVELOPS edge's id, in edge-id
-    order), ``edges`` (the projects' edges of ``types``, in id order) and ``nodes`` (their ends, read
-    with ``end_fields``) and, with ``parents``, the places those ends are PART_OF, up to three levels
-    (district → city → province). Each aggregation yields its one row even over no rows, so a
+    order), ``edges`` (the projects' edges of ``types``, in id order, rows of ``EDGE_COLUMNS``) and
+    ``nodes`` (their ends, read with ``end_fields``, rows of ``node_columns``) and, with ``parents``,
+    the places those ends are PART_OF, up to three levels (district → city → province). Each aggregation yields its one row even over no rows, so a
     developer that does not exist still gets its record.
 
     With ``city_task_forces`` (task-force fields, most), also the projects' cities and those cities'
@@ -327,7 +343,7 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
     hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
     columns = ["edge", *_names(common.node_return(fields))]
     project_row = "[e.id, " + ", ".join(f"n.{c}" for c in columns[1:]) + "]"
-    node_map = "{" + ", ".join(f"{p}: n.{p}" for p in common.node_columns(end_fields)) + "}"
+    end_columns = common.node_columns(end_fields)
     touching = _edges_touching(types, "both", nodes="ps")
     up = ("CALL (ends) { UNWIND ends AS x MATCH (x:Place)-[:PART_OF*1..3]->(u:Place) "
           "RETURN collect(DISTINCT u) AS ups } " if parents else "WITH projects, edges, ends, [] AS ups ")
@@ -343,8 +359,9 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
             f"MATCH (f)-[e:DEVELOPS]->(n:Entity) WITH e, n ORDER BY e.id "
             f"WITH collect({project_row}) AS projects, collect(DISTINCT n) AS ps "
             f"CALL (ps) {{ {touching} WITH e, a, b, {EDGE_RETURN} ORDER BY e.id "
-            f"RETURN collect({_map_of(EDGE_RETURN)}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends }} "
-            f"{up}{cities}RETURN projects, {columns!r} AS columns, edges, [n IN ends + ups{more} | {node_map}] AS nodes"
+            f"RETURN collect({_EDGE_ROW}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends }} "
+            f"{up}{cities}RETURN projects, {columns!r} AS columns, edges, "
+            f"[n IN ends + ups{more} | {_node_row(end_columns)}] AS nodes, {end_columns!r} AS node_columns"
             f"{returned}", params)
 
 
