@@ -430,6 +430,15 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 2) if a and b else None
 
 
+def paired(spent: dict[str, list[float]], new: str, old: str, labels: tuple[str, str]) -> str:
+    """Median / mean of the CPU ms of two sides measured in pairs (``spent[new][i]`` beside
+    ``spent[old][i]``), and of the paired differences, new minus old; ``labels`` name the sides."""
+    differences = [a - b for a, b in zip(spent[new], spent[old], strict=True)]
+    return (f"{labels[0]} {statistics.median(spent[new]):.3f} / {statistics.mean(spent[new]):.3f}, {labels[1]} "
+            f"{statistics.median(spent[old]):.3f} / {statistics.mean(spent[old]):.3f}; paired difference "
+            f"{statistics.median(differences):+.4f} / {statistics.mean(differences):+.4f}")
+
+
 def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, raw: Any,
                 args: argparse.Namespace) -> dict[str, Any]:
     from loupan.api.app import create_app

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import generate  # noqa: E402
-from bench_queries import generated_neo4j  # noqa: E402
+from bench_queries import generated_neo4j, paired  # noqa: E402
 
 from loupan.graph import queries  # noqa: E402
 from loupan.graph.cypher import neo4j as dialect  # noqa: E402
@@ -99,12 +98,8 @@ def main() -> int:
                         started = time.process_time()
                         ways[way]()
                         spent[way].append((time.process_time() - started) * 1000)
-                differences = [a - b for a, b in zip(spent["rows"], spent["maps"], strict=True)]
-                print(f"{name}: {len(edges)} edges, {len(nodes)} nodes; CPU ms per read, median / mean: rows "
-                      f"{statistics.median(spent['rows']):.3f} / {statistics.mean(spent['rows']):.3f}, maps "
-                      f"{statistics.median(spent['maps']):.3f} / {statistics.mean(spent['maps']):.3f}; paired "
-                      f"difference {statistics.median(differences):+.4f} / {statistics.mean(differences):+.4f}",
-                      flush=True)
+                print(f"{name}: {len(edges)} edges, {len(nodes)} nodes; CPU ms per read, median / mean: "
+                      f"{paired(spent, 'rows', 'maps', ('rows', 'maps'))}", flush=True)
         finally:
             driver.close()
     return 0

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import generate  # noqa: E402
-from bench_queries import QUERIES, neo4j_store, variables  # noqa: E402
+from bench_queries import QUERIES, neo4j_store, paired, variables  # noqa: E402
 
 
 def four_extensions() -> Any:
@@ -92,12 +91,8 @@ def main() -> int:
             if name not in QUERIES:
                 raise SystemExit(f"extensions_ab: no query {name!r}; there are {', '.join(QUERIES)}")
             spent = asyncio.run(measure(name))
-            differences = [a - b for a, b in zip(spent["one"], spent["four"], strict=True)]
-            print(f"{name}: CPU ms per execution, median / mean: one extension "
-                  f"{statistics.median(spent['one']):.3f} / {statistics.mean(spent['one']):.3f}, four "
-                  f"{statistics.median(spent['four']):.3f} / {statistics.mean(spent['four']):.3f}; paired "
-                  f"difference {statistics.median(differences):+.4f} / {statistics.mean(differences):+.4f}",
-                  flush=True)
+            print(f"{name}: CPU ms per execution, median / mean: "
+                  f"{paired(spent, 'one', 'four', ('one extension', 'four'))}", flush=True)
     return 0
 
 

@@ -97,3 +97,8 @@ def test_the_markdown_rows_follow_the_queries_order_and_show_what_each_side_spen
                                      "19.03", "1.02", "44.9 (+27.6)", "49.8 (+42.5) |"]
     assert search_1.split(" | ")[1:3] == ["search", "1"] and search_32.split(" | ")[2] == "32"
     assert search_1.endswith("| – | – | 44.9 (+27.6) | – |")
+
+
+def test_paired_gives_each_side_and_the_differences_new_minus_old(bench_queries: Any) -> None:
+    line = bench_queries.paired({"new": [1.0, 2.0, 4.0], "old": [2.0, 2.5, 4.0]}, "new", "old", ("rows", "maps"))
+    assert line == "rows 2.000 / 2.333, maps 2.500 / 2.833; paired difference -0.5000 / -0.5000"
