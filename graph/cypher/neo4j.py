@@ -335,8 +335,9 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
     ``projects`` (rows of the columns in ``columns``, the first the DEVELOPS edge's id, in edge-id
     order), ``edges`` (the projects' edges of ``types``, in id order, rows of ``EDGE_COLUMNS``) and
     ``nodes`` (their ends, read with ``end_fields``, rows of ``node_columns``) and, with ``parents``,
-    the places those ends are PART_OF, up to three levels (district → city → province). Each aggregation yields its one row even over no rows, so a
-    developer that does not exist still gets its record.
+    the places those ends are PART_OF, up to three levels (district → city → province). Each
+    aggregation yields its one row even over no rows, so a developer that does not exist still gets
+    its record.
 
     With ``city_task_forces`` (task-force fields, most), also the projects' cities and those cities'
     task forces (see :func:`_city_task_forces`)."""
