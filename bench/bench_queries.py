@@ -365,6 +365,17 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_reader(pid: int, script: str) -> Callable[[], float]:
+    """A function giving process ``pid``'s CPU seconds so far; it stops ``script`` (exits naming
+    it) when they cannot be read."""
+    def spent() -> float:
+        seconds = cpu_seconds(pid)
+        if seconds is None:
+            raise SystemExit(f"{script}: cannot read the CPU time of the Neo4j server (pid {pid})")
+        return seconds
+    return spent
+
+
 def with_cpu(measure: Callable[[], dict[str, Any]], processes: dict[str, int | None]) -> dict[str, Any]:
     """``measure()``'s result with ``cpu_ms_per_request``: the CPU each named process spent during it,
     per request (``None`` as a pid: this process, whose threads serve the API). Where the time of a

@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import generate  # noqa: E402
-from bench_queries import cpu_seconds, generated_neo4j, wait_quiet  # noqa: E402
+from bench_queries import cpu_reader, generated_neo4j, wait_quiet  # noqa: E402
 
 
 def per_statement(read: Callable[[], object], cpu: Callable[[], float], gap_ms: float, statements: int,
@@ -72,12 +72,7 @@ def main() -> int:
             with drivers[next(turns) % using].session(default_access_mode=neo4j.READ_ACCESS) as session:
                 return list(session.run(query, {"id": anchors.flagship}))
 
-        def cpu() -> float:
-            spent = cpu_seconds(pid)
-            if spent is None:
-                raise SystemExit(f"server_gaps: cannot read the CPU time of the Neo4j server (pid {pid})")
-            return spent
-
+        cpu = cpu_reader(pid, "server_gaps")
         try:
             for _ in range(args.warm):  # the server's compiler and the statement's plan settle
                 read(max(counts))

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import generate  # noqa: E402
-from bench_queries import cpu_seconds, generated_neo4j, wait_quiet  # noqa: E402
+from bench_queries import cpu_reader, generated_neo4j, wait_quiet  # noqa: E402
 
 from loupan.graph import queries  # noqa: E402
 
@@ -79,12 +79,7 @@ def main() -> int:
     with generated_neo4j(args.scale, args.seed) as (info, anchors):
         pid = int(info["pid"])
 
-        def server_cpu() -> float:
-            spent = cpu_seconds(pid)
-            if spent is None:
-                raise SystemExit(f"task_forces_at_once: cannot read the Neo4j server's CPU time (pid {pid})")
-            return spent
-
+        server_cpu = cpu_reader(pid, "task_forces_at_once")
         with Neo4jStore(info["uri"], info["user"], info["password"]) as store:
             developers = [n.id for n in store.list_nodes(["Developer"], None, 0, args.scan * 3, fields=())]
             families = set(store.get_nodes(developers, ())) - {e.source for e in store.edges_of(

@@ -31,7 +31,7 @@ from loupan.errors import ConfigError, StoreError, StoreUnavailable
 from loupan.graph.cypher import Fields
 from loupan.graph.cypher import neo4j as dialect
 from loupan.graph.model import Edge, Node
-from loupan.graph.store import DEFAULT_BATCH_SIZE, Direction, GraphStore, Query
+from loupan.graph.store import DEFAULT_BATCH_SIZE, Direction, GraphStore, Query, nodes_of_rows
 
 T = TypeVar("T")
 
@@ -259,7 +259,7 @@ class Neo4jStore(GraphStore):
         if row["found"] > most:
             return projects, edges, nodes, None
         in_prefix: dict[str, list[Node]] = {}
-        for prefix, node in zip(row["tf_prefixes"], Node.maker(tuple(row["tf_columns"]))(row["tfs"]), strict=True):
+        for prefix, node in zip(row["tf_prefixes"], nodes_of_rows(row["tf_columns"], row["tfs"]), strict=True):
             in_prefix.setdefault(prefix, []).append(node)
         return projects, edges, nodes, in_prefix
 
@@ -277,7 +277,7 @@ class Neo4jStore(GraphStore):
     @classmethod
     def _projects_record(cls, row: dict[str, Any]) -> tuple[list[Node], list[Edge], dict[str, Node]]:
         projects: dict[str, Node] = {}
-        for node in Node.maker(tuple(row["columns"]))(row["projects"]) if row["projects"] else ():
+        for node in nodes_of_rows(row["columns"], row["projects"]):
             projects.setdefault(node.id, node)
         return list(projects.values()), *cls._edges_and_ends(row)
 
@@ -287,7 +287,7 @@ class Neo4jStore(GraphStore):
         them) and its ``nodes`` (rows of ``node_columns``) by id, each once (a node at the start of one
         edge and the end of another comes twice)."""
         nodes: dict[str, Node] = {}
-        for node in Node.maker(tuple(row["node_columns"]))(row["nodes"]) if row["nodes"] else ():
+        for node in nodes_of_rows(row["node_columns"], row["nodes"]):
             nodes.setdefault(node.id, node)
         edges = [Edge(id_, type_, source, target, attrs_text=attrs, sources_text=sources)
                  for id_, type_, source, target, attrs, sources in row["edges"]]  # dialect.EDGE_COLUMNS

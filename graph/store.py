@@ -39,7 +39,8 @@ def _dedupe(rows: Iterable[Row]) -> list[Row]:
     return list(seen.values())
 
 
-def _nodes(columns: list[str], rows: Sequence[Sequence[Any]]) -> list[Node]:
+def nodes_of_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Node]:
+    """Nodes from positional rows whose columns are ``columns`` (:meth:`Node.maker`)."""
     return Node.maker(tuple(columns))(rows) if rows else []
 
 
@@ -98,7 +99,7 @@ class GraphStore(ABC):
         """The nodes a query's rows describe (columns named as node properties; others skipped),
         made from positional rows by :meth:`Node.maker`."""
         self._count_read()
-        return _nodes(*self._read_rows(*query))
+        return nodes_of_rows(*self._read_rows(*query))
 
     # -- reads awaited on an event loop ------------------------------------------------------
     # The API's small and frequent reads (a neighbourhood; the nodes and edges its DataLoaders
@@ -118,7 +119,7 @@ class GraphStore(ABC):
 
     async def aread_nodes(self, query: Query) -> list[Node]:
         self._count_read()
-        return _nodes(*await self._aread_rows(*query))
+        return nodes_of_rows(*await self._aread_rows(*query))
 
     async def aget_nodes(self, ids: Sequence[str], fields: Fields = None) -> dict[str, Node]:
         """:meth:`get_nodes`, awaited."""
