@@ -39,6 +39,7 @@ from loupan.api.types import (
     Stats,
     decode_cursor,
     encode_cursor,
+    read_with_groups,
 )
 
 DEVELOPER_NAME_MIN_SCORE = 80.0
@@ -70,7 +71,7 @@ class Query(ResolutionQuery):
 
     @strawberry.field(description="Any node by id; a Developer resolves to the Developer type.")
     async def node(self, info: Info, id: strawberry.ID) -> EntityInterface | None:
-        node = await info.context.node(str(id))
+        node = await read_with_groups(info, str(id))
         if node is None:
             return None
         return Developer.of(node) if "Developer" in node.labels else Entity.of(node)
@@ -104,11 +105,11 @@ class Query(ResolutionQuery):
         if id is None and not name:
             raise ValueError("developer needs `id` or `name`")
         if id is not None:
-            node = await info.context.node(str(id))
+            node = await read_with_groups(info, str(id))
         else:
             index = await info.context.run(info.context.index.get)
             hits = [h for h in index.search(name or "", ["Developer"], 5) if h.score >= DEVELOPER_NAME_MIN_SCORE]
-            node = await info.context.node(hits[0].id) if hits else None
+            node = await read_with_groups(info, hits[0].id) if hits else None
         if node is None or "Developer" not in node.labels:
             return None
         return Developer.of(node)

@@ -104,6 +104,7 @@ class Neo4jStore(GraphStore):
     dialect = dialect
     name = "neo4j"
     concurrent_reads = True
+    developer_in_projects_read = True
 
     def __init__(self, uri: str, user: str, password: str, database: str | None = None, *,
                  batch_size: int = DEFAULT_BATCH_SIZE) -> None:
@@ -250,27 +251,30 @@ class Neo4jStore(GraphStore):
 
     def developer_projects_with_city_task_forces(
             self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields = None,
-            end_fields: Fields = None, task_force_fields: Fields = None, most: int = 0,
-    ) -> tuple[list[Node], list[Edge], dict[str, Node], dict[str, list[Node]] | None]:
-        """One statement (what it saves: ``queries.TASK_FORCES_AT_ONCE``). Past ``most`` the statement
-        has counted the pairs on the code index only, and read none of the task forces."""
-        row = self._developer_row(developer_id, depth, types, fields, end_fields, True, (task_force_fields, most))
+            end_fields: Fields = None, task_force_fields: Fields = None, most: int = 0, developer: bool = False,
+    ) -> tuple[list[Node], list[Edge], dict[str, Node], dict[str, list[Node]] | None, Node | None]:
+        """One statement, the developer's node included if asked (what that saves: a statement; what
+        reading the cities' task forces in it saves: ``queries.TASK_FORCES_AT_ONCE``). Past ``most``
+        the statement has counted the pairs on the code index only, and read none of the task forces."""
+        row = self._developer_row(developer_id, depth, types, fields, end_fields, True, (task_force_fields, most),
+                                  developer)
         projects, edges, nodes = self._projects_record(row)
+        found = nodes_of_rows(row["developer_columns"], row["developer"]) if developer else ()
         if row["found"] > most:
-            return projects, edges, nodes, None
+            return projects, edges, nodes, None, next(iter(found), None)
         in_prefix: dict[str, list[Node]] = {}
         for prefix, node in zip(row["tf_prefixes"], nodes_of_rows(row["tf_columns"], row["tfs"]), strict=True):
             in_prefix.setdefault(prefix, []).append(node)
-        return projects, edges, nodes, in_prefix
+        return projects, edges, nodes, in_prefix, next(iter(found), None)
 
     def _developer_row(self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields,
                        end_fields: Fields, parents: bool,
-                       city_task_forces: tuple[Fields, int] | None = None) -> dict[str, Any]:
+                       city_task_forces: tuple[Fields, int] | None = None, developer: bool = False) -> dict[str, Any]:
         """The one record of ``dialect.developer_projects_with_edges``."""
         if depth < 0:
             raise ValueError(f"depth must be at least 0, got {depth!r}")
         query = dialect.developer_projects_with_edges(developer_id, depth, list(types or []), fields, end_fields,
-                                                      parents, city_task_forces)
+                                                      parents, city_task_forces, developer)
         (row,) = self.read(query)
         return row
 

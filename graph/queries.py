@@ -115,6 +115,12 @@ class GroupFields:
     cities: Fields = None
     task_forces: Fields = None
 
+    def covers(self, other: GroupFields) -> bool:
+        """Whether an answer read for these fields holds every property ``other`` reads."""
+        return all(mine is None or (theirs is not None and set(theirs) <= set(mine))
+                   for mine, theirs in ((self.projects, other.projects), (self.cities, other.cities),
+                                        (self.task_forces, other.task_forces)))
+
 
 def _with(fields: Fields, *needed: str) -> Fields:
     return None if fields is None else {*fields, *needed}
@@ -127,15 +133,27 @@ def _union(a: Fields, b: Fields) -> Fields:
 def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields = GroupFields()) -> list[CityGroup]:
     """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
     that handle each project directly and those set up for problem projects in that city."""
+    return _task_forces_by_city(store, developer_id, fields, False)[1]
+
+
+def developer_with_task_forces_by_city(store: GraphStore, developer_id: str,
+                                       fields: GroupFields = GroupFields()) -> tuple[Node | None, list[CityGroup]]:
+    """The node of ``developer_id`` (whole; None: there is none) and :func:`task_forces_by_city` of
+    it, the node read in the projects' statement where the store can (one round trip, not two)."""
+    return _task_forces_by_city(store, developer_id, fields, True)
+
+
+def _task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields,
+                         developer: bool) -> tuple[Node | None, list[CityGroup]]:
     # the projects; their places (for their codes); the task forces handling them, with the edges;
     # where the store reads them in the same statement, the places' cities and, if there are few,
-    # the cities' task forces
-    projects, touching, ends, in_city_read = store.developer_projects_with_city_task_forces(
+    # the cities' task forces (and the developer, if asked)
+    projects, touching, ends, in_city_read, node = store.developer_projects_with_city_task_forces(
         developer_id, MAX_SUBSIDIARY_DEPTH, ["LOCATED_IN", "HANDLES"], _with(fields.projects, "code"),
         _union(_with(fields.task_forces, "code", "labels"), fields.cities), _with(fields.task_forces, "code"),
-        TASK_FORCES_AT_ONCE)
+        TASK_FORCES_AT_ONCE, developer)
     if not projects:
-        return []
+        return node, []
     project_ids = {p.id for p in projects}
     place_of: dict[str, str] = {}
     handlers: dict[str, list[Edge]] = {}
@@ -169,4 +187,4 @@ def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupField
         # the city's task forces in id order, each once, after those handling its projects
         group.task_forces += [TaskForceLink(local, "city") for local in (in_city.get(code_prefix(code), ()) if code else ())
                               if local.id not in seen]
-    return sorted(groups.values(), key=lambda g: (-len(g.task_forces), -len(g.projects), g.city_code))
+    return node, sorted(groups.values(), key=lambda g: (-len(g.task_forces), -len(g.projects), g.city_code))

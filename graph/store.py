@@ -56,6 +56,9 @@ class GraphStore(ABC):
     # Whether reads sent from several threads at once run side by side (a server: each read is its
     # own session), so a question may split its reads to answer sooner; False where they queue.
     concurrent_reads: bool = False
+    # Whether :meth:`developer_projects_with_city_task_forces` reads the developer's node in its own
+    # statement (asked with ``developer``), so a caller that wants both saves a round trip.
+    developer_in_projects_read: bool = False
 
     def __init__(self, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         if batch_size < 1:
@@ -255,8 +258,8 @@ class GraphStore(ABC):
 
     def developer_projects_with_city_task_forces(
             self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields = None,
-            end_fields: Fields = None, task_force_fields: Fields = None, most: int = 0,
-    ) -> tuple[list[Node], list[Edge], dict[str, Node], dict[str, list[Node]] | None]:
+            end_fields: Fields = None, task_force_fields: Fields = None, most: int = 0, developer: bool = False,
+    ) -> tuple[list[Node], list[Edge], dict[str, Node], dict[str, list[Node]] | None, Node | None]:
         """:meth:`developer_projects_with_edges` with ``parents``, and, where a backend reads them in the
         same statement, the projects' cities and those cities' task forces. A project's city is that of
         the place at the end of its first LOCATED_IN edge by id (no such edge: its own code), as
@@ -264,8 +267,15 @@ class GraphStore(ABC):
         fourth value maps each city's :func:`~loupan.graph.model.code_prefix` to the task forces whose
         code starts with it, in id order, read with ``task_force_fields``, if there are at most
         ``most`` (prefix, task force) pairs in all. None where they were not read (more than ``most``;
-        here, always): the caller reads them, in parts if it likes."""
-        return (*self.developer_projects_with_edges(developer_id, depth, types, fields, end_fields, parents=True), None)
+        here, always): the caller reads them, in parts if it likes. The fifth value, with ``developer``,
+        is the node of ``developer_id``, whole (None: there is none, or it was not asked for): a caller
+        that would read it first saves that statement where a backend reads it in this one; here it
+        is read apart."""
+        found = self.get_nodes([developer_id]).get(developer_id) if developer else None
+        if developer and found is None:
+            return [], [], {}, None, None
+        return (*self.developer_projects_with_edges(developer_id, depth, types, fields, end_fields, parents=True),
+                None, found)
 
     def get_edges(self, ids: Sequence[str]) -> dict[str, Edge]:
         if not ids:

@@ -53,7 +53,7 @@ from loupan.graph.store import GraphStore
 from loupan.graph import queries
 reads = "threads" if Neo4jStore.reads_on_loop is GraphStore.reads_on_loop else "loop"
 print("lane" if sent and not handed_on else "router", config.http_protocol_class.__name__, reads,
-      queries.TASK_FORCES_AT_ONCE)
+      queries.TASK_FORCES_AT_ONCE, "ahead" if Neo4jStore.developer_in_projects_read else "first")
 """
 
 
@@ -68,12 +68,13 @@ def _probe(pythonpath: str | None) -> str:
 
 
 @pytest.mark.parametrize(("pythonpath", "expected"), [
-    (None, "lane HttpToolsProtocol loop 4000"),
-    ("bench/shims/h11", "lane H11Protocol loop 4000"),
-    ("bench/shims/router", "router HttpToolsProtocol loop 4000"),
-    ("bench/shims/router:bench/shims/h11", "router H11Protocol loop 4000"),
-    ("bench/shims/threads", "lane HttpToolsProtocol threads 4000"),
-    ("bench/shims/apart", "lane HttpToolsProtocol loop 1000"),
+    (None, "lane HttpToolsProtocol loop 4000 ahead"),
+    ("bench/shims/h11", "lane H11Protocol loop 4000 ahead"),
+    ("bench/shims/router", "router HttpToolsProtocol loop 4000 ahead"),
+    ("bench/shims/router:bench/shims/h11", "router H11Protocol loop 4000 ahead"),
+    ("bench/shims/threads", "lane HttpToolsProtocol threads 4000 ahead"),
+    ("bench/shims/apart", "lane HttpToolsProtocol loop 1000 ahead"),
+    ("bench/shims/first", "lane HttpToolsProtocol loop 4000 first"),
 ])
 def test_each_shim_switches_off_its_part_only(pythonpath: str | None, expected: str) -> None:
     assert _probe(pythonpath) == expected

@@ -330,7 +330,8 @@ def developer_projects(developer_id: str, depth: int, fields: common.Fields = No
 
 def developer_projects_with_edges(developer_id: str, depth: int, types: list[str] | None, fields: common.Fields = None,
                                   end_fields: common.Fields = None, parents: bool = False,
-                                  city_task_forces: tuple[common.Fields, int] | None = None) -> Query:
+                                  city_task_forces: tuple[common.Fields, int] | None = None,
+                                  developer: bool = False) -> Query:
     """One record for :func:`developer_projects` followed by :func:`edges_with_ends` of its projects:
     ``projects`` (rows of the columns in ``columns``, the first the DEVELOPS edge's id, in edge-id
     order), ``edges`` (the projects' edges of ``types``, in id order, rows of ``EDGE_COLUMNS``) and
@@ -340,7 +341,9 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
     its record.
 
     With ``city_task_forces`` (task-force fields, most), also the projects' cities and those cities'
-    task forces (see :func:`_city_task_forces`)."""
+    task forces (see :func:`_city_task_forces`). With ``developer``, also ``developer``: the node of
+    ``developer_id`` whole, as a row of ``developer_columns`` in a list (empty: there is none), so a
+    caller that would read it first needs no statement of its own."""
     hops = int(depth)  # an integer bound is part of the pattern syntax, not a value
     columns = ["edge", *_names(common.node_return(fields))]
     project_row = "[e.id, " + ", ".join(f"n.{c}" for c in columns[1:]) + "]"
@@ -355,6 +358,11 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
         cities, returned = _city_task_forces(tf_fields)
         more = " + cities"
         params["most"] = int(most)
+    if developer:
+        whole = common.node_columns()
+        cities += (f"CALL () {{ OPTIONAL MATCH (n:Entity {{id: $id}}) {SEEK_N} "
+                   f"RETURN [x IN collect(n) | {_node_row(whole, 'x')}] AS developer }} ")
+        returned += f", developer, {whole!r} AS developer_columns"
     return (f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
             f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
             f"MATCH (f)-[e:DEVELOPS]->(n:Entity) WITH e, n ORDER BY e.id "

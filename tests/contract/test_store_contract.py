@@ -239,6 +239,35 @@ def test_task_forces_by_city_lists_every_city_task_force_across_pages(
     assert all(link.task_force.name for link in group.task_forces)
 
 
+@pytest.mark.parametrize("at_once", [0, 1000])
+def test_a_developer_read_with_its_task_forces_by_city_is_its_whole_node(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch, at_once: int) -> None:
+    nodes = [NodeRow("Developer:d", "Developer", "某地产", aliases=["某地产集团"], key="d", code="410000"),
+             NodeRow("Developer:idle", "Developer", "无项目地产", key="idle"),
+             NodeRow("Project:p", "Project", "某苑", key="p", code="410102"),
+             NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture"),
+             NodeRow("TaskForce:t", "TaskForce", "专班", key="t", code="410100")]
+    store.upsert(nodes, [EdgeRow("DEVELOPS", "Developer:d", "Project:p")])
+    monkeypatch.setattr(queries, "TASK_FORCES_AT_ONCE", at_once)
+    before = store.round_trips
+    plain = queries.task_forces_by_city(store, "Developer:d")
+    trips = store.round_trips - before
+    node, groups = queries.developer_with_task_forces_by_city(store, "Developer:d")
+    # in the projects' statement where the store can (Neo4j), one read more elsewhere
+    assert store.round_trips - before - trips == trips + (not store.developer_in_projects_read)
+    if store.name == "neo4j":
+        assert trips == (1 if at_once else 2)  # the city's task forces in the statement, or apart
+    assert node == store.get_nodes(["Developer:d"])["Developer:d"] and node.aliases == ["某地产集团"]
+    assert [(g.city_code, [p.id for p in g.projects], [t.task_force.id for t in g.task_forces]) for g in groups] \
+        == [(g.city_code, [p.id for p in g.projects], [t.task_force.id for t in g.task_forces]) for g in plain] \
+        == [("410100", ["Project:p"], ["TaskForce:t"])]
+    assert queries.developer_with_task_forces_by_city(store, "Developer:idle") == (
+        store.get_nodes(["Developer:idle"])["Developer:idle"], [])
+    before = store.round_trips
+    assert queries.developer_with_task_forces_by_city(store, "Developer:nobody") == (None, [])
+    assert store.round_trips - before == 1  # no node: the generic store reads no projects
+
+
 @pytest.mark.parametrize("at_once", [10, 11])
 def test_task_forces_by_city_nested_and_county_level_divisions_each_list_theirs_in_id_order(
         store: GraphStore, monkeypatch: pytest.MonkeyPatch, at_once: int) -> None:

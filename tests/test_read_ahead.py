@@ -1,0 +1,97 @@
+"""A developer asked for with its ``taskForcesByCity`` is read in that answer's statement
+(``loupan.api.types.read_with_groups``): the answers are those of reading it first, on both stores,
+and on Neo4j the flagship is one statement."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from loupan.api import types
+from loupan.api.context import Context
+from loupan.api.schema import schema
+from loupan.cli import sample_dir
+from loupan.graph.queries import GroupFields
+from loupan.graph.search import CachedIndex
+from loupan.graph.store import GraphStore
+from loupan.ingest.pipeline import Ingestor
+
+GROUPS = "taskForcesByCity { cityCode city { name code } projects { name } taskForces { via taskForce { name } } }"
+QUERIES: list[tuple[str, dict[str, Any]]] = [
+    (f"query($id: ID!) {{ developer(id: $id) {{ name {GROUPS} }} }}", {"id": "Developer:恒大"}),
+    (f'{{ developer(name: "融创") {{ id aliases {GROUPS} }} }}', {}),
+    # the argument filters what was read; two places name the field, with different properties
+    ('{ developer(name: "恒大") { a: taskForcesByCity(onlyWithTaskForces: true) { projects { name } } '
+     "b: taskForcesByCity { projects { code } city { id } taskForces { taskForce { id labels } } } } }", {}),
+    # the same developer twice, each asking for other properties: the answer kept for one does not
+    # hold what the other asks for, which reads its own
+    ('{ x: developer(name: "恒大") { taskForcesByCity { projects { name } } } '
+     'y: developer(name: "恒大") { taskForcesByCity { projects { code date } } } }', {}),
+    # through a fragment, and through `node`, for a developer and for what is not one
+    ("query($id: ID!) { node(id: $id) { id ... on Developer { ...G } } } "
+     f"fragment G on Developer {{ {GROUPS} }}", {"id": "Developer:绿地"}),
+    (f"query($id: ID!) {{ node(id: $id) {{ id name ... on Developer {{ {GROUPS} }} }} }}", {"id": "Place:410100"}),
+    (f"query($id: ID!) {{ developer(id: $id) {{ name {GROUPS} }} }}", {"id": "Place:410100"}),
+    (f"query($id: ID!) {{ developer(id: $id) {{ name {GROUPS} }} }}", {"id": "Developer:no such developer"}),
+]
+
+
+@pytest.fixture(scope="module")
+def sample(module_store: GraphStore) -> GraphStore:
+    summary = Ingestor(module_store).ingest_paths([sample_dir() / "records", sample_dir() / "news"])
+    assert summary.errors == []
+    return module_store
+
+
+def execute(store: GraphStore, query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The query's data and the store's round trips for it."""
+    async def go() -> dict[str, Any]:
+        result = await schema.execute(query, variable_values=variables,
+                                      context_value=Context(store=store, index=CachedIndex(store)))
+        assert not result.errors, result.errors
+        return dict(result.data or {})
+
+    asyncio.run(go())  # the name index built, the first time
+    before = store.round_trips
+    data = asyncio.run(go())
+    return data, store.round_trips - before
+
+
+@pytest.mark.parametrize(("query", "variables"), QUERIES, ids=[f"q{i}" for i in range(len(QUERIES))])
+def test_reading_ahead_answers_as_reading_the_developer_first(sample: GraphStore, monkeypatch: pytest.MonkeyPatch,
+                                                              query: str, variables: dict[str, Any]) -> None:
+    # the embedded store reads the developer apart, so the API does not read ahead there; made to,
+    # it answers alike all the same
+    monkeypatch.setattr(sample, "developer_in_projects_read", True)
+    ahead, trips = execute(sample, query, variables)
+    with monkeypatch.context() as off:
+        off.setattr(types, "selects", lambda info, name: False)
+        first, trips_first = execute(sample, query, variables)
+    assert ahead == first
+    if sample.name == "neo4j":
+        assert trips <= trips_first
+
+
+def test_the_flagship_reads_its_developer_in_its_own_statement(sample: GraphStore,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    query, variables = QUERIES[0]
+    data, trips = execute(sample, query, variables)
+    assert data["developer"]["name"] and data["developer"]["taskForcesByCity"]
+    with monkeypatch.context() as off:
+        off.setattr(types, "selects", lambda info, name: False)
+        _, trips_first = execute(sample, query, variables)
+    if sample.name == "neo4j":  # the developer, its projects, their places and cities, the cities' task forces
+        assert (trips, trips_first) == (1, 2)
+    else:  # the generic store would read the developer apart: the API reads it first, as before
+        assert not sample.developer_in_projects_read and trips == trips_first
+
+
+def test_an_answer_kept_serves_a_selection_only_if_it_holds_all_it_reads() -> None:
+    some = GroupFields(projects={"name"}, cities={"name", "code"}, task_forces={"name"})
+    assert GroupFields().covers(some) and GroupFields().covers(GroupFields())
+    assert some.covers(GroupFields(projects={"name"}, cities={"code"}, task_forces=set()))
+    assert not some.covers(GroupFields(projects={"name", "code"}, cities={"name"}, task_forces={"name"}))
+    assert not some.covers(GroupFields(projects=None, cities={"name"}, task_forces={"name"}))
+    assert not some.covers(GroupFields())
