@@ -8,6 +8,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -84,23 +85,11 @@ class Context(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
-        self.nodes = DataLoader(load_fn=self._load_nodes)
-        self.edges = DataLoader(load_fn=self._load_edges)
-
-    async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
-        found = await self.read(self.store.aget_nodes, list(ids))
-        return [found.get(i) for i in ids]
-
-    async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
-        groups: dict[tuple[tuple[str, ...], Direction], list[str]] = defaultdict(list)
-        for node_id, types, direction in keys:
-            groups[(types, direction)].append(node_id)
-        results: dict[EdgeKey, list[Edge]] = {}
-        for (types, direction), ids in groups.items():
-            edges = await self.read(self.store.aedges_of, ids, list(types), direction)
-            for node_id in ids:
-                results[(node_id, types, direction)] = [e for e in edges if _matches(e, node_id, direction)]
-        return [results[k] for k in keys]
+        # the loaders hold the store, not the context: a context in a reference cycle (a loader
+        # holding its bound method) would outlive its request until a full collection, and with it
+        # every node the request primed or read ahead
+        self.nodes = DataLoader(load_fn=partial(_load_nodes, self.store))
+        self.edges = DataLoader(load_fn=partial(_load_edges, self.store))
 
     def require(self, role: str) -> str:
         """The caller's name if it holds ``role``; raises a GraphQL-visible error otherwise."""
@@ -141,5 +130,26 @@ class Context(BaseContext):
     async def read(self, fn: Any, *args: Any) -> Any:
         """Await one of the store's reads for the event loop (``store.aget_nodes`` …); the request's
         work slot is free meanwhile, as in :meth:`run`."""
-        async with waiting():
-            return await fn(*args)
+        return await _read(fn, *args)
+
+
+async def _read(fn: Any, *args: Any) -> Any:
+    async with waiting():
+        return await fn(*args)
+
+
+async def _load_nodes(store: GraphStore, ids: Sequence[str]) -> list[Node | None]:
+    found = await _read(store.aget_nodes, list(ids))
+    return [found.get(i) for i in ids]
+
+
+async def _load_edges(store: GraphStore, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
+    groups: dict[tuple[tuple[str, ...], Direction], list[str]] = defaultdict(list)
+    for node_id, types, direction in keys:
+        groups[(types, direction)].append(node_id)
+    results: dict[EdgeKey, list[Edge]] = {}
+    for (types, direction), ids in groups.items():
+        edges = await _read(store.aedges_of, ids, list(types), direction)
+        for node_id in ids:
+            results[(node_id, types, direction)] = [e for e in edges if _matches(e, node_id, direction)]
+    return [results[k] for k in keys]

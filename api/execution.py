@@ -254,6 +254,15 @@ class LeafFastPathExecutor(StrawberryGraphQLCoreExecutionContext):
         # (parent type, grouped field set) -> completion or None; the key objects are kept alive with it
         self._plans: dict[tuple[int, int], tuple[Any, Any, _Complete | None]] = {}
 
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """graphql-core's, then the executor's one reference cycle broken (``async_helpers`` holds two
+        of its bound methods): in a cycle it, the request's context and all that context holds (the
+        nodes a request primed or read ahead) would outlive the request until the collector's next
+        full pass; broken, reference counting frees them as the answer leaves."""
+        response = super().build_response(data)
+        self.async_helpers = None  # type: ignore[assignment]
+        return response
+
     def _plan_of(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> _Complete | None:
         """The completion for ``grouped_field_set`` on ``parent_type`` (None: not all plain leaves),
         planned once per request and compiled once per plan."""

@@ -5,6 +5,8 @@ and on Neo4j the flagship is one statement."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -95,3 +97,28 @@ def test_an_answer_kept_serves_a_selection_only_if_it_holds_all_it_reads() -> No
     assert not some.covers(GroupFields(projects={"name", "code"}, cities={"name"}, task_forces={"name"}))
     assert not some.covers(GroupFields(projects=None, cities={"name"}, task_forces={"name"}))
     assert not some.covers(GroupFields())
+
+
+@pytest.mark.parametrize("query", [QUERIES[0][0], 'query($id: ID!) { developer(id: $id) { projects { id name } } }'])
+def test_a_request_s_context_is_freed_as_its_answer_leaves(sample: GraphStore, monkeypatch: pytest.MonkeyPatch,
+                                                           query: str) -> None:
+    """Without the cyclic collector: the executor's reference cycle (``LeafFastPathExecutor.build_response``)
+    and the loaders' (``Context``) are broken, so what a request read ahead or primed goes with it."""
+    monkeypatch.setattr(sample, "developer_in_projects_read", True)
+    monkeypatch.setattr(types, "PROPERTY_FIELDS", frozenset())  # whole nodes read, and primed
+
+    async def go() -> tuple[weakref.ref[Context], dict[str, Any]]:
+        context = Context(store=sample, index=CachedIndex(sample))
+        result = await schema.execute(query, variable_values={"id": "Developer:恒大"}, context_value=context)
+        assert not result.errors, result.errors
+        assert context.ahead or context.primed  # it held something worth freeing
+        return weakref.ref(context), dict(result.data or {})
+
+    gc.collect()
+    gc.disable()
+    try:
+        freed, data = asyncio.run(go())
+        assert data["developer"]
+        assert freed() is None
+    finally:
+        gc.enable()
