@@ -16,6 +16,7 @@ from strawberry.fastapi import BaseContext
 
 from loupan.api.limit import waiting
 from loupan.graph.model import Edge, Node
+from loupan.graph.queries import CityGroup, GroupFields
 from loupan.graph.search import CachedIndex
 from loupan.graph.store import Direction, GraphStore
 
@@ -79,9 +80,9 @@ class Context(BaseContext):
     # nodes a resolver already holds (a developer's projects): a plain dict, where priming the
     # DataLoader made a future per node (about 10 us each, 0.1 s for a 10,000-project answer)
     primed: dict[str, Node] = field(init=False, default_factory=dict)
-    # answers read ahead of the field that returns them, by the field's name and the node's id, with
-    # what they were read for (``loupan.api.types.read_with_groups``)
-    ahead: dict[tuple[str, str], tuple[Any, Any]] = field(init=False, default_factory=dict)
+    # developers' ``taskForcesByCity`` answers read with the developer, ahead of that field, by the
+    # developer's id, with what they were read for (``loupan.api.types.read_with_groups``)
+    groups_ahead: dict[str, tuple[GroupFields, list[CityGroup]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()

@@ -229,7 +229,7 @@ async def read_with_groups(info: Info, node_id: str) -> Node | None:
     """The node of ``node_id`` for a field returning a developer. When the query asks for its
     ``taskForcesByCity``, and the store reads the node in that answer's statement
     (``GraphStore.developer_in_projects_read``), it does (one round trip, not two) and the answer is
-    kept for that field (``Context.ahead``); a node that is no developer wastes the read. Measured in
+    kept for that field (``Context.groups_ahead``); a node that is no developer wastes the read. Measured in
     ``bench/README.md`` ("One statement for the developer and its cities")."""
     context = info.context
     node: Node | None
@@ -240,7 +240,7 @@ async def read_with_groups(info: Info, node_id: str) -> Node | None:
     node, groups = await context.run(queries.developer_with_task_forces_by_city, context.store, node_id, fields)
     if node is not None:
         context.prime([node])
-        context.ahead[("taskForcesByCity", node_id)] = (fields, groups)
+        context.groups_ahead[node_id] = (fields, groups)
     return node
 
 
@@ -342,7 +342,7 @@ class Developer(EntityInterface):
     @strawberry.field(description="Its projects grouped by city, with the task forces that handle them.")
     async def task_forces_by_city(self, info: Info, only_with_task_forces: bool = False) -> list[CityTaskForces]:
         fields = group_fields(info)
-        ahead = info.context.ahead.get(("taskForcesByCity", self.node.id))
+        ahead = info.context.groups_ahead.get(self.node.id)
         if ahead is not None and ahead[0].covers(fields):  # read with the developer (read_with_groups)
             groups = ahead[1]
         else:

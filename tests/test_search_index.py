@@ -4,6 +4,8 @@ equal pypinyin's reading of the whole name (polyphones are read by the phrase th
 from __future__ import annotations
 
 import gc
+import logging
+import threading
 
 import pytest
 from pypinyin import lazy_pinyin
@@ -103,3 +105,70 @@ def test_names_holding_the_packing_separators_are_found_and_kept_as_they_are() -
     assert [h.id for h in index.search("建业天筑")][:1] == ["Project:2"]
     assert "Project:2" not in [h.id for h in index.search("联盟新城", first=50)]
     assert [h.id for h in index.search("恒大绿洲", first=50)].count("Project:1") == 1
+
+
+class _SlowStore(_Store):
+    """A store whose name rows for the generations in ``held`` wait for ``go``; ``broken`` ones fail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+        self.held: set[int] = set()
+        self.broken: set[int] = set()
+
+    def name_rows(self) -> list[dict[str, str]]:
+        if self.gen in self.broken:
+            raise ConnectionError(f"the store went away reading generation {self.gen}")
+        if self.gen in self.held:
+            assert self.go.wait(30)
+        return super().name_rows()
+
+
+def _ids(index: search.NameIndex, query: str) -> list[str]:
+    return [h.id for h in index.search(query)]
+
+
+def test_a_slow_rebuild_runs_behind_the_index_at_hand() -> None:
+    store = _SlowStore()
+    cached = search.CachedIndex(store, check_every=0, wait_under=0)  # every build after the first goes behind
+    assert _ids(cached.get(), "第1市") == ["Place:1"] and cached.building() is None  # the first is waited for
+    store.gen, store.held = 2, {2}
+    index = cached.get()  # returns at once, the build held
+    builder = cached.building()
+    assert builder is not None and builder.is_alive()
+    assert _ids(index, "第1市") == ["Place:1"] and _ids(cached.get(), "第2市") == []
+    store.go.set()
+    builder.join(30)
+    assert cached.building() is None and _ids(cached.get(), "第2市") == ["Place:2"]
+    assert _ids(cached.get(), "第1市") == []
+
+
+def test_a_quick_rebuild_is_waited_for() -> None:
+    store = _SlowStore()
+    cached = search.CachedIndex(store, check_every=0)  # the default: builds under 2 s are waited for
+    cached.get()
+    store.gen = 2
+    assert _ids(cached.get(), "第2市") == ["Place:2"] and cached.building() is None
+
+
+def test_a_failed_rebuild_behind_keeps_the_index_and_is_tried_again(caplog: pytest.LogCaptureFixture) -> None:
+    store = _SlowStore()
+    cached = search.CachedIndex(store, check_every=0, wait_under=0)
+    cached.get()
+    store.gen, store.broken = 2, {2}
+    with caplog.at_level(logging.ERROR, logger="loupan.search"):
+        cached.get()
+        builder = cached.building()
+        assert builder is not None
+        builder.join(30)
+    assert "generation 2 failed" in caplog.text and "went away" in caplog.text
+    assert _ids(cached.get(), "第1市") == ["Place:1"]  # still answering; this look-up started a new try
+    retry = cached.building()
+    assert retry is not None
+    retry.join(30)
+    store.broken = set()
+    cached.get()  # that try failed too; the store is back: the next one builds it
+    retry = cached.building()
+    assert retry is not None
+    retry.join(30)
+    assert _ids(cached.get(), "第2市") == ["Place:2"]
