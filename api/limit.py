@@ -33,7 +33,6 @@ class Slots:
 
     def __init__(self, slots: int) -> None:
         self.free = slots
-        self.in_flight = 0  # requests let in and not finished, holding a slot or not
         self._back: deque[asyncio.Future[None]] = deque()
         self._new: deque[asyncio.Future[None]] = deque()
 
@@ -102,14 +101,6 @@ async def waiting() -> AsyncIterator[None]:
             hold.held = True
 
 
-def alone() -> bool:
-    """Whether the running request is the only one in flight under its process's limit: then a core
-    the process is not using may be idle, and work split into parts side by side answers sooner.
-    False outside a limited request (nothing is known of the others)."""
-    hold = _current.get()
-    return hold is not None and hold.sem.in_flight == 1
-
-
 class WorkLimit:
     """ASGI middleware: requests whose path starts with one of ``paths`` hold one of ``slots`` while
     they run Python (``slots`` < 1: no limit). Other paths (``/healthz``) are never held up."""
@@ -138,13 +129,11 @@ class WorkLimit:
             return
         hold = _Hold(self._sem())
         token = _current.set(hold)
-        hold.sem.in_flight += 1
         try:
             await hold.sem.acquire()
             hold.held = True
             await self.app(scope, receive, send)
         finally:
-            hold.sem.in_flight -= 1
             _current.reset(token)
             if hold.held:
                 hold.held = False

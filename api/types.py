@@ -14,7 +14,6 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
-from loupan.api.limit import alone
 from loupan.graph import queries
 from loupan.graph.model import Edge, Node
 from loupan.graph.model import Source as SourceRow
@@ -226,14 +225,6 @@ def group_fields(info: Info, *path: str) -> queries.GroupFields:
                                task_forces=node_fields(info, *path, "taskForces", "taskForce"))
 
 
-def task_forces_at_once() -> int:
-    """How many of the cities' task forces a ``taskForcesByCity`` answer reads in the projects'
-    statement: fewer when the request is alone in its process (``queries.TASK_FORCES_ALONE``), where
-    the rest read apart, side by side, answer sooner; otherwise ``queries.TASK_FORCES_AT_ONCE``, which
-    costs less CPU per answer. Measured in ``bench/README.md`` ("… the task forces read by the load")."""
-    return queries.TASK_FORCES_ALONE if alone() else queries.TASK_FORCES_AT_ONCE
-
-
 async def read_with_groups(info: Info, node_id: str) -> Node | None:
     """The node of ``node_id`` for a field returning a developer. When the query asks for its
     ``taskForcesByCity``, and the store reads the node in that answer's statement
@@ -246,8 +237,7 @@ async def read_with_groups(info: Info, node_id: str) -> Node | None:
         node = await context.node(node_id)
         return node
     fields = group_fields(info, "taskForcesByCity")
-    node, groups = await context.run(queries.developer_with_task_forces_by_city, context.store, node_id, fields,
-                                     task_forces_at_once())
+    node, groups = await context.run(queries.developer_with_task_forces_by_city, context.store, node_id, fields)
     if node is not None:
         context.prime([node])
         context.groups_ahead[node_id] = (fields, groups)
@@ -356,8 +346,7 @@ class Developer(EntityInterface):
         if ahead is not None and ahead[0].covers(fields):  # read with the developer (read_with_groups)
             groups = ahead[1]
         else:
-            groups = await info.context.run(queries.task_forces_by_city, info.context.store, self.node.id, fields,
-                                            task_forces_at_once())
+            groups = await info.context.run(queries.task_forces_by_city, info.context.store, self.node.id, fields)
         if only_with_task_forces:
             groups = [g for g in groups if g.task_forces]
         return [CityTaskForces(

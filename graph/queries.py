@@ -63,11 +63,6 @@ def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) 
 # with one (p50 43.0 against 38.0 ms): with a core idle, the parts side by side answer sooner. The
 # limit favours a loaded server.
 TASK_FORCES_AT_ONCE = 4000
-# The limit for a caller that knows it has the machine to itself (the API: one request in flight in
-# its process, ``api.limit.alone``). In the same measurements, one client: the parts side by side
-# answered 0.4 ms sooner at 1,075 task forces, 2.3 at 1,944, 1.4 at 3,013, 3.3 at 4,962 and 5.8 at
-# 6,467, and 0.8 ms later at 216.
-TASK_FORCES_ALONE = 1000
 # Parts the cities' task forces are read in, side by side with each other and with the cities,
 # where the store runs reads concurrently (``GraphStore.concurrent_reads``). Measured on the 1M-node
 # Neo4j graph, the flagship's 12 cities (3,882 task forces) and their nodes, median of 30 warm
@@ -135,31 +130,28 @@ def _union(a: Fields, b: Fields) -> Fields:
     return None if a is None or b is None else {*a, *b}
 
 
-def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields = GroupFields(),
-                        at_once: int | None = None) -> list[CityGroup]:
+def task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields = GroupFields()) -> list[CityGroup]:
     """A developer's projects (its subsidiaries' included) grouped by city, with the task forces
-    that handle each project directly and those set up for problem projects in that city. The
-    cities' task forces are read in the projects' statement if there are at most ``at_once`` of
-    them (None: ``TASK_FORCES_AT_ONCE``), where the store can, and apart otherwise."""
-    return _task_forces_by_city(store, developer_id, fields, False, at_once)[1]
+    that handle each project directly and those set up for problem projects in that city."""
+    return _task_forces_by_city(store, developer_id, fields, False)[1]
 
 
-def developer_with_task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields = GroupFields(),
-                                       at_once: int | None = None) -> tuple[Node | None, list[CityGroup]]:
+def developer_with_task_forces_by_city(store: GraphStore, developer_id: str,
+                                       fields: GroupFields = GroupFields()) -> tuple[Node | None, list[CityGroup]]:
     """The node of ``developer_id`` (whole; None: there is none) and :func:`task_forces_by_city` of
     it, the node read in the projects' statement where the store can (one round trip, not two)."""
-    return _task_forces_by_city(store, developer_id, fields, True, at_once)
+    return _task_forces_by_city(store, developer_id, fields, True)
 
 
-def _task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields, developer: bool,
-                         at_once: int | None) -> tuple[Node | None, list[CityGroup]]:
+def _task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFields,
+                         developer: bool) -> tuple[Node | None, list[CityGroup]]:
     # the projects; their places (for their codes); the task forces handling them, with the edges;
     # where the store reads them in the same statement, the places' cities and, if there are few,
     # the cities' task forces (and the developer, if asked)
     projects, touching, ends, in_city_read, node = store.developer_projects_with_city_task_forces(
         developer_id, MAX_SUBSIDIARY_DEPTH, ["LOCATED_IN", "HANDLES"], _with(fields.projects, "code"),
         _union(_with(fields.task_forces, "code", "labels"), fields.cities), _with(fields.task_forces, "code"),
-        TASK_FORCES_AT_ONCE if at_once is None else at_once, developer)
+        TASK_FORCES_AT_ONCE, developer)
     if not projects:
         return node, []
     project_ids = {p.id for p in projects}

@@ -9,22 +9,16 @@ import gc
 import weakref
 from typing import Any
 
-import httpx
 import pytest
 
 from loupan.api import types
-from loupan.api.app import create_app
 from loupan.api.context import Context
 from loupan.api.schema import schema
 from loupan.cli import sample_dir
-from loupan.config import Settings
-from loupan.graph import queries
 from loupan.graph.queries import GroupFields
 from loupan.graph.search import CachedIndex
 from loupan.graph.store import GraphStore
 from loupan.ingest.pipeline import Ingestor
-
-from .server import running
 
 GROUPS = "taskForcesByCity { cityCode city { name code } projects { name } taskForces { via taskForce { name } } }"
 QUERIES: list[tuple[str, dict[str, Any]]] = [
@@ -128,27 +122,3 @@ def test_a_request_s_context_is_freed_as_its_answer_leaves(sample: GraphStore, m
         assert freed() is None
     finally:
         gc.enable()
-
-
-@pytest.mark.parametrize("alone", [0, 4000])
-def test_a_request_alone_in_its_process_reads_its_cities_task_forces_as_told(
-        sample: GraphStore, monkeypatch: pytest.MonkeyPatch, alone: int) -> None:
-    """Served, one request at a time: ``queries.TASK_FORCES_ALONE`` decides (0: the cities' task
-    forces read apart, one statement more on Neo4j); through the schema alone, outside the work
-    limit, the load is unknown and ``TASK_FORCES_AT_ONCE`` decides."""
-    monkeypatch.setattr(queries, "TASK_FORCES_ALONE", alone)
-    seen: list[int | None] = []
-    original = queries._task_forces_by_city
-
-    def recorded(*args: Any) -> Any:
-        seen.append(args[-1])
-        return original(*args)
-
-    monkeypatch.setattr(queries, "_task_forces_by_city", recorded)
-    query, variables = QUERIES[0]
-    with running(create_app(Settings(), sample)) as url, httpx.Client(base_url=url, timeout=60) as client:
-        for _ in range(2):
-            response = client.post("/graphql", json={"query": query, "variables": variables})
-            assert response.status_code == 200 and "errors" not in response.json(), response.text
-    execute(sample, query, variables)
-    assert seen == [alone, alone, queries.TASK_FORCES_AT_ONCE, queries.TASK_FORCES_AT_ONCE]

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from loupan.api.app import create_app
-from loupan.api.limit import Slots, WorkLimit, alone, waiting
+from loupan.api.limit import Slots, WorkLimit, waiting
 from loupan.config import Settings
 from loupan.errors import ConfigError
 from loupan.graph import open_store
@@ -216,38 +216,3 @@ def test_the_served_app_answers_while_one_request_waits_on_the_store(tmp_path: P
     finally:
         release.set()
         store.close()
-
-
-def test_a_request_knows_when_it_is_alone_in_flight() -> None:
-    seen: dict[str, bool] = {}
-
-    async def main() -> None:
-        second_in, first_may_go, second_may_go = asyncio.Event(), asyncio.Event(), asyncio.Event()
-
-        async def work(path: str) -> None:
-            name = path.rsplit("/", 1)[1]
-            seen[f"{name} at start"] = alone()
-            if name == "first":
-                async with waiting():  # no slot held, still in flight
-                    await first_may_go.wait()
-                seen["first with the second in"] = alone()
-                second_may_go.set()
-            elif name == "second":
-                second_in.set()
-                async with waiting():
-                    await second_may_go.wait()
-
-        limit = _limit(work, 1)
-        await _call(limit, "/graphql/solo")
-        first = asyncio.create_task(_call(limit, "/graphql/first"))
-        await _settle()
-        second = asyncio.create_task(_call(limit, "/graphql/second"))
-        await second_in.wait()
-        first_may_go.set()
-        await asyncio.gather(first, second)
-        await _call(limit, "/graphql/after")  # the count went back down
-        assert not alone()  # outside a limited request nothing is known
-
-    asyncio.run(main())
-    assert seen == {"solo at start": True, "first at start": True, "second at start": False,
-                    "first with the second in": False, "after at start": True}

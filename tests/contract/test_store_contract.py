@@ -240,17 +240,19 @@ def test_task_forces_by_city_lists_every_city_task_force_across_pages(
 
 
 @pytest.mark.parametrize("at_once", [0, 1000])
-def test_a_developer_read_with_its_task_forces_by_city_is_its_whole_node(store: GraphStore, at_once: int) -> None:
+def test_a_developer_read_with_its_task_forces_by_city_is_its_whole_node(
+        store: GraphStore, monkeypatch: pytest.MonkeyPatch, at_once: int) -> None:
     nodes = [NodeRow("Developer:d", "Developer", "某地产", aliases=["某地产集团"], key="d", code="410000"),
              NodeRow("Developer:idle", "Developer", "无项目地产", key="idle"),
              NodeRow("Project:p", "Project", "某苑", key="p", code="410102"),
              NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture"),
              NodeRow("TaskForce:t", "TaskForce", "专班", key="t", code="410100")]
     store.upsert(nodes, [EdgeRow("DEVELOPS", "Developer:d", "Project:p")])
+    monkeypatch.setattr(queries, "TASK_FORCES_AT_ONCE", at_once)
     before = store.round_trips
-    plain = queries.task_forces_by_city(store, "Developer:d", at_once=at_once)
+    plain = queries.task_forces_by_city(store, "Developer:d")
     trips = store.round_trips - before
-    node, groups = queries.developer_with_task_forces_by_city(store, "Developer:d", at_once=at_once)
+    node, groups = queries.developer_with_task_forces_by_city(store, "Developer:d")
     # in the projects' statement where the store can (Neo4j), one read more elsewhere
     assert store.round_trips - before - trips == trips + (not store.developer_in_projects_read)
     if store.name == "neo4j":
