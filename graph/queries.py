@@ -60,8 +60,11 @@ def _all_task_forces_in(store: GraphStore, prefixes: list[str], fields: Fields) 
 # shorter to 2.3 ms longer up to 3,882, 10% longer at 4,962 and 15% at 6,467.
 # Served (``bench/work_slots.py`` beside ``bench/shims/apart``, the limit back at 1,000), the 1M
 # flagship: 26.7 against 23.1 requests/s with 32 clients (the peer's 26.7), but 22.8 against 25.4
-# with one (p50 43.0 against 38.0 ms): with a core idle, the parts side by side answer sooner. The
-# limit favours a loaded server.
+# with one (p50 43.0 against 38.0 ms): with a core idle, the parts side by side answered sooner.
+# Measured again once the developer was read in the same statement and a request's context was freed
+# with its answer, one client (``bench/README.md``, item 4 of "One statement for the developer and
+# its cities; …"): 23.70 requests/s at once against 23.92 apart, p50 40.7 against 41.3 ms, the
+# server's CPU 15.6 against 27.8 ms per request. Reading apart when idle no longer pays.
 TASK_FORCES_AT_ONCE = 4000
 # Parts the cities' task forces are read in, side by side with each other and with the cities,
 # where the store runs reads concurrently (``GraphStore.concurrent_reads``). Measured on the 1M-node
