@@ -76,8 +76,7 @@ def test_reading_ahead_answers_as_reading_the_developer_first(sample: GraphStore
         assert trips <= trips_first
 
 
-def test_the_flagship_reads_its_developer_in_its_own_statement(sample: GraphStore,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_neo4j_the_flagship_is_one_statement(sample: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
     query, variables = QUERIES[0]
     data, trips = execute(sample, query, variables)
     assert data["developer"]["name"] and data["developer"]["taskForcesByCity"]
