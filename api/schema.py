@@ -94,10 +94,13 @@ class Query(ResolutionQuery):
         node = await info.context.node(policy)
         if node is None:
             index = await info.context.run(info.context.index.get)
-            hits = index.search(policy, ["Policy"], 1)
-            if not hits:
+            hits = index.search(policy, ["Policy"], 5)
+            # the best hit whose node is still there (the index may be a generation behind)
+            nodes = await info.context.nodes_of([hit.id for hit in hits])
+            found = next((n for n in nodes if n is not None), None)
+            if found is None:
                 return []
-            policy = hits[0].id
+            policy = found.id
         return await adoptions(info, policy)
 
     @strawberry.field(description="A developer by id, or by name (resolved through aliases and fuzzy matching).")
@@ -108,8 +111,15 @@ class Query(ResolutionQuery):
             node = await read_with_groups(info, str(id))
         else:
             index = await info.context.run(info.context.index.get)
-            hits = [h for h in index.search(name or "", ["Developer"], 5) if h.score >= DEVELOPER_NAME_MIN_SCORE]
-            node = await read_with_groups(info, hits[0].id) if hits else None
+            node = None
+            # the best hit whose node is still there: the index may be a generation behind the
+            # store while it is rebuilt (``CachedIndex``), with a name merged away still in it
+            for hit in index.search(name or "", ["Developer"], 5):
+                if hit.score < DEVELOPER_NAME_MIN_SCORE:
+                    break
+                node = await read_with_groups(info, hit.id)
+                if node is not None:
+                    break
         if node is None or "Developer" not in node.labels:
             return None
         return Developer.of(node)

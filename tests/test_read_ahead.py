@@ -1,6 +1,7 @@
 """A developer asked for with its ``taskForcesByCity`` is read in that answer's statement
 (``loupan.api.types.read_with_groups``): the answers are those of reading it first, on both stores,
-and on Neo4j the flagship is one statement."""
+and on Neo4j the flagship is one statement; a request's context goes with its answer; and a name
+resolves to the best hit whose node is still there, as the name index may be a generation behind."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from loupan.api.context import Context
 from loupan.api.schema import schema
 from loupan.cli import sample_dir
 from loupan.graph.queries import GroupFields
-from loupan.graph.search import CachedIndex
+from loupan.graph.search import CachedIndex, NameIndex
 from loupan.graph.store import GraphStore
 from loupan.ingest.pipeline import Ingestor
 
@@ -121,3 +122,46 @@ def test_a_request_s_context_is_freed_as_its_answer_leaves(sample: GraphStore, m
         assert freed() is None
     finally:
         gc.enable()
+
+
+class _Behind:
+    """A name index a generation behind its store: it still holds a developer merged away."""
+
+    def __init__(self, index: NameIndex) -> None:
+        self.index = index
+
+    def get(self) -> NameIndex:
+        return self.index
+
+
+def test_a_developer_by_name_skips_hits_whose_node_is_gone(sample: GraphStore) -> None:
+    rows = [{"id": "Developer:ghost", "type": "Developer", "name": "恒大"},
+            {"id": "Developer:恒大", "type": "Developer", "name": "恒大"}]
+    index = NameIndex(rows)
+    assert [h.id for h in index.search("恒大", ["Developer"])] == ["Developer:ghost", "Developer:恒大"]
+
+    async def go() -> dict[str, Any]:
+        result = await schema.execute(f'{{ developer(name: "恒大") {{ id {GROUPS} }} }}',
+                                      context_value=Context(store=sample, index=_Behind(index)))  # type: ignore[arg-type]
+        assert not result.errors, result.errors
+        return dict(result.data or {})
+
+    found = asyncio.run(go())["developer"]
+    assert found["id"] == "Developer:恒大" and found["taskForcesByCity"]
+
+
+def test_adoptions_by_name_skip_hits_whose_node_is_gone(sample: GraphStore) -> None:
+    real = CachedIndex(sample).get().search("一楼一策一专班", ["Policy"], 1)[0]
+    rows = [{"id": "Policy:!ghost", "type": "Policy", "name": real.name},
+            {"id": real.id, "type": "Policy", "name": real.name}]
+    index = NameIndex(rows)
+    assert [h.id for h in index.search("一楼一策一专班", ["Policy"])] == ["Policy:!ghost", real.id]
+
+    async def go(context_index: Any) -> list[Any]:
+        result = await schema.execute('{ adoptions(policy: "一楼一策一专班") { date adopter { id } } }',
+                                      context_value=Context(store=sample, index=context_index))
+        assert not result.errors, result.errors
+        return list((result.data or {})["adoptions"])
+
+    behind, current = asyncio.run(go(_Behind(index))), asyncio.run(go(CachedIndex(sample)))
+    assert behind == current and current
