@@ -303,6 +303,7 @@ class CachedIndex:
         self._index = NameIndex()
         self._took = 0.0  # seconds the last build took
         self._behind: threading.Thread | None = None
+        self._building = False
 
     def get(self) -> NameIndex:
         now = time.monotonic()
@@ -325,11 +326,35 @@ class CachedIndex:
 
     def _build(self, generation: int) -> None:
         started = time.monotonic()
-        index = NameIndex(self._store.name_rows())
+        self._building = True
+        try:
+            index = NameIndex(self._store.name_rows())
+        finally:
+            self._building = False
         self._index, self._generation = index, generation  # readers see the one index or the other
         self._took = time.monotonic() - started
         if self._settle:
             settle_heap()
+
+    def warm(self) -> threading.Thread:
+        """Start the first build in a thread of its own (a server's start-up: the first search then
+        waits only for what is left of it, not for all of it)."""
+        def build() -> None:
+            try:
+                self.get()
+            except Exception:
+                log.exception("building the name index at start-up failed; the first search builds it")
+
+        thread = threading.Thread(target=build, name="loupan-name-index", daemon=True)
+        thread.start()
+        return thread
+
+    def state(self) -> str:
+        """``not built``, ``building`` (the first build), ``ready``, or ``rebuilding`` (behind the
+        index at hand, which answers meanwhile)."""
+        if self._generation < 0:
+            return "building" if self._building else "not built"
+        return "rebuilding" if self._behind is not None else "ready"
 
     def _build_behind(self, generation: int) -> None:
         log.info("rebuilding the name index for generation %d behind the index of generation %d",

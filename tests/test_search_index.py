@@ -1,17 +1,28 @@
 """The name index's pinyin: read phrase by phrase, each phrase converted once per process, it must
-equal pypinyin's reading of the whole name (polyphones are read by the phrase they are in)."""
+equal pypinyin's reading of the whole name (polyphones are read by the phrase they are in). How the
+index is kept in step with its store: settled after each build if asked, rebuilt behind the index at
+hand when builds are slow, warmed at a server's start-up, its state told by ``/healthz``."""
 
 from __future__ import annotations
 
 import gc
 import logging
 import threading
+import time
+from pathlib import Path
 
+import httpx
 import pytest
 from pypinyin import lazy_pinyin
 
+from loupan.api.app import create_app
+from loupan.config import Settings
 from loupan.graph import search
+from loupan.graph.ladybug_store import LadybugStore
+from loupan.graph.model import NodeRow
 from loupan.graph.search import NameIndex, _pinyin
+
+from .server import running
 
 
 @pytest.mark.parametrize("text", [
@@ -172,3 +183,49 @@ def test_a_failed_rebuild_behind_keeps_the_index_and_is_tried_again(caplog: pyte
     assert retry is not None
     retry.join(30)
     assert _ids(cached.get(), "第2市") == ["Place:2"]
+
+
+def test_warming_builds_the_first_index_in_a_thread_and_the_state_says_where_it_is() -> None:
+    store = _SlowStore()
+    store.held = {1}
+    cached = search.CachedIndex(store, check_every=0, wait_under=0)
+    assert cached.state() == "not built"
+    warming = cached.warm()
+    for _ in range(200):
+        if cached.state() == "building":
+            break
+        time.sleep(0.01)
+    assert cached.state() == "building" and warming.is_alive()
+    store.go.set()
+    warming.join(30)
+    assert cached.state() == "ready" and _ids(cached.get(), "第1市") == ["Place:1"]
+    store.go.clear()
+    store.gen, store.held = 2, {2}
+    cached.get()
+    assert cached.state() == "rebuilding"
+    store.go.set()
+    builder = cached.building()
+    assert builder is not None
+    builder.join(30)
+    assert cached.state() == "ready"
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_served_app_warms_its_name_index_at_start_up_if_told_and_healthz_says_so(tmp_path: Path, warm: bool) -> None:
+    store = LadybugStore(tmp_path / "store")
+    try:
+        store.upsert([NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture")], [])
+        with running(create_app(Settings(), store, warm_index=warm)) as url, \
+                httpx.Client(base_url=url, timeout=30) as client:
+            def health() -> str:
+                return str(client.get("/healthz").json()["search_index"])
+
+            deadline = time.monotonic() + 30
+            while warm and health() != "ready" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert health() == ("ready" if warm else "not built")
+            found = client.post("/graphql", json={"query": '{ search(query: "郑州") { entity { id } } }'}).json()
+            assert found["data"]["search"][0]["entity"]["id"] == "Place:410100"
+            assert health() == "ready"
+    finally:
+        store.close()
