@@ -1,4 +1,5 @@
-"""bench/bench_queries.py's measuring helpers: warming up until the server is steady, the sides' order."""
+"""bench/bench_queries.py's measuring helpers: warming up until the server is steady, the sides' order,
+waiting for the app's name index."""
 
 from __future__ import annotations
 
@@ -102,3 +103,25 @@ def test_the_markdown_rows_follow_the_queries_order_and_show_what_each_side_spen
 def test_paired_gives_each_side_and_the_differences_new_minus_old(bench_queries: Any) -> None:
     line = bench_queries.paired({"new": [1.0, 2.0, 4.0], "old": [2.0, 2.5, 4.0]}, "new", "old", ("rows", "maps"))
     assert line == "rows 2.000 / 2.333, maps 2.500 / 2.833; paired difference -0.5000 / -0.5000"
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_measuring_waits_for_the_app_s_name_index(bench_queries: Any, tmp_path: Path, warm: bool) -> None:
+    from loupan.api.app import create_app
+    from loupan.config import Settings
+    from loupan.graph.ladybug_store import LadybugStore
+    from loupan.graph.model import NodeRow
+
+    from .server import running
+
+    store = LadybugStore(tmp_path / "store")
+    try:
+        store.upsert([NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture")], [])
+        with running(create_app(Settings(), store, warm_index=warm)) as base:
+            if warm:
+                bench_queries.index_ready(base, timeout=30)
+            else:  # never built until a search: the wait gives up, naming the state
+                with pytest.raises(SystemExit, match="'not built'"):
+                    bench_queries.index_ready(base, timeout=0.2)
+    finally:
+        store.close()
