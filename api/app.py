@@ -85,10 +85,11 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     ``settle``: the app owns its process (``loupan serve``), so after start-up and after each build of
     the name index the heap is frozen out of the garbage collector's way (:func:`settle_heap`). Off
     for an app embedded in another program, tests included: freezing is process-wide.
-    ``warm_index`` (default: ``settle``): start building the name index at start-up, in a thread,
-    rather than on the first search (a minute at a million nodes); ``/healthz`` tells its state."""
-    warm_index = settle if warm_index is None else warm_index
+    ``warm_index`` (default: ``settle`` and ``LOUPAN_WARM_INDEX``): start building the name index at
+    start-up, in a thread, rather than on the first search (a minute at a million nodes);
+    ``/healthz`` tells its state."""
     settings = settings or Settings()
+    warm_index = (settle and settings.warm_index) if warm_index is None else warm_index
     keys = KeyRing(settings.api_keys.get_secret_value(), anonymous_may_read(settings))
     state: dict[str, Any] = {}
 

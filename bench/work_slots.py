@@ -84,11 +84,14 @@ def resolved(env: dict[str, str]) -> dict[str, str]:
 def serve(slots: int, workers: int, info: dict[str, Any], log_dir: Path,
           extra_env: dict[str, str] | None = None, name: str = "") -> tuple[subprocess.Popen[bytes], str, list[int]]:
     """``loupan serve`` over the server ``info`` names: the process, its GraphQL URL and the pids of
-    the processes that answer (itself, or its ``workers`` worker processes)."""
+    the processes that answer (itself, or its ``workers`` worker processes). Its name index is built
+    on the first search, not from start-up (``LOUPAN_WARM_INDEX=false``): the queries measured here
+    but search never need it, and a build (a minute at 1M nodes, in each worker) would run beside
+    the first measurements."""
     port = free_port()
     env = {**os.environ, "LOUPAN_NEO4J_URI": info["uri"], "LOUPAN_NEO4J_USER": info["user"],
            "LOUPAN_NEO4J_PASSWORD": info["password"], "LOUPAN_ANONYMOUS_READ": "true",
-           "LOUPAN_WORK_SLOTS": str(slots), **(extra_env or {})}
+           "LOUPAN_WORK_SLOTS": str(slots), "LOUPAN_WARM_INDEX": "false", **(extra_env or {})}
     suffix = "-" + "".join(c if c.isalnum() else "-" for c in name) if name else ""
     log = log_dir / f"serve-slots-{slots}-workers-{workers}{suffix}.log"
     with log.open("wb") as out:  # the child keeps its own copy of the descriptor

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     anonymous_read: bool | None = None
     # Requests doing Python work at once in one API process (loupan.api.limit); 0: no limit.
     work_slots: int = 4
+    # A served process (loupan serve) builds its search name index from start-up, in a thread;
+    # false: on the first search, as an embedded app does.
+    warm_index: bool = True
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:

@@ -210,12 +210,21 @@ def test_warming_builds_the_first_index_in_a_thread_and_the_state_says_where_it_
     assert cached.state() == "ready"
 
 
-@pytest.mark.parametrize("warm", [True, False])
-def test_a_served_app_warms_its_name_index_at_start_up_if_told_and_healthz_says_so(tmp_path: Path, warm: bool) -> None:
+@pytest.mark.parametrize(("settle", "warm_index", "settings", "warm"), [
+    (False, True, Settings(), True), (False, False, Settings(), False),
+    (False, None, Settings(), False),  # an app embedded elsewhere (tests): on the first search
+    (True, None, Settings(), True),  # loupan serve's app
+    (True, None, Settings(warm_index=False), False),  # LOUPAN_WARM_INDEX=false
+])
+def test_a_served_app_warms_its_name_index_at_start_up_if_told_and_healthz_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settle: bool, warm_index: bool | None, settings: Settings,
+        warm: bool) -> None:
+    monkeypatch.setattr(search.gc, "freeze", lambda: None)  # settling is process-wide: not in a test
+    monkeypatch.setattr(search, "spaced_collections", lambda: None)
     store = LadybugStore(tmp_path / "store")
     try:
         store.upsert([NodeRow("Place:410100", "Place", "郑州市", code="410100", level="prefecture")], [])
-        with running(create_app(Settings(), store, warm_index=warm)) as url, \
+        with running(create_app(settings, store, settle=settle, warm_index=warm_index)) as url, \
                 httpx.Client(base_url=url, timeout=30) as client:
             def health() -> str:
                 return str(client.get("/healthz").json()["search_index"])
