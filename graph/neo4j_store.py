@@ -259,13 +259,14 @@ class Neo4jStore(GraphStore):
         row = self._developer_row(developer_id, depth, types, fields, end_fields, True, (task_force_fields, most),
                                   developer)
         projects, edges, nodes = self._projects_record(row)
-        found = nodes_of_rows(row["developer_columns"], row["developer"]) if developer else ()
+        found = nodes_of_rows(row["developer_columns"], row["developer"]) if developer else []
+        developer_node = found[0] if found else None
         if row["found"] > most:
-            return projects, edges, nodes, None, next(iter(found), None)
+            return projects, edges, nodes, None, developer_node
         in_prefix: dict[str, list[Node]] = {}
         for prefix, node in zip(row["tf_prefixes"], nodes_of_rows(row["tf_columns"], row["tfs"]), strict=True):
             in_prefix.setdefault(prefix, []).append(node)
-        return projects, edges, nodes, in_prefix, next(iter(found), None)
+        return projects, edges, nodes, in_prefix, developer_node
 
     def _developer_row(self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields,
                        end_fields: Fields, parents: bool,

@@ -352,16 +352,16 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
     up = ("CALL (ends) { UNWIND ends AS x MATCH (x:Place)-[:PART_OF*1..3]->(u:Place) "
           "RETURN collect(DISTINCT u) AS ups } " if parents else "WITH projects, edges, ends, [] AS ups ")
     params: dict[str, Any] = {"id": developer_id}
-    cities, returned, more = "", "", ""
+    clauses, returned, more = "", "", ""  # after the ends' parents: the cities', the developer's
     if city_task_forces is not None:
         tf_fields, most = city_task_forces
-        cities, returned = _city_task_forces(tf_fields)
+        clauses, returned = _city_task_forces(tf_fields)
         more = " + cities"
         params["most"] = int(most)
     if developer:
         whole = common.node_columns()
-        cities += (f"CALL () {{ OPTIONAL MATCH (n:Entity {{id: $id}}) {SEEK_N} "
-                   f"RETURN [x IN collect(n) | {_node_row(whole, 'x')}] AS developer }} ")
+        clauses += (f"CALL () {{ OPTIONAL MATCH (n:Entity {{id: $id}}) {SEEK_N} "
+                    f"RETURN [x IN collect(n) | {_node_row(whole, 'x')}] AS developer }} ")
         returned += f", developer, {whole!r} AS developer_columns"
     return (f"MATCH (d:Entity {{id: $id}}) USING INDEX SEEK d:Entity(id) "
             f"MATCH (d)<-[:SUBSIDIARY_OF*0..{hops}]-(f:Entity) WITH DISTINCT f "
@@ -369,7 +369,7 @@ def developer_projects_with_edges(developer_id: str, depth: int, types: list[str
             f"WITH collect({project_row}) AS projects, collect(DISTINCT n) AS ps "
             f"CALL (ps) {{ {touching} WITH e, a, b, {EDGE_RETURN} ORDER BY e.id "
             f"RETURN collect({_EDGE_ROW}) AS edges, collect(DISTINCT a) + collect(DISTINCT b) AS ends }} "
-            f"{up}{cities}RETURN projects, {columns!r} AS columns, edges, "
+            f"{up}{clauses}RETURN projects, {columns!r} AS columns, edges, "
             f"[n IN ends + ups{more} | {_node_row(end_columns)}] AS nodes, {end_columns!r} AS node_columns"
             f"{returned}", params)
 
@@ -397,7 +397,7 @@ def _city_task_forces(fields: common.Fields) -> tuple[str, str]:
     stops past ``$most``: at 1M (3,882 pairs) counting them all cost the server about 2 ms more per
     flagship than the statement without the cities' part."""
     columns = common.node_columns(fields)
-    tf_row = "[" + ", ".join(f"t.{c}" for c in columns) + "]"
+    tf_row = _node_row(columns, "t")
     seek = "MATCH (t:TaskForce) USING INDEX SEEK t:TaskForce(code) WHERE t.code STARTS WITH pre"
     clauses = (
         "CALL (ps) { UNWIND ps AS p OPTIONAL MATCH (p)-[l:LOCATED_IN]->(x:Entity) WITH p, x ORDER BY l.id "
