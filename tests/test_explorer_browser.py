@@ -233,9 +233,19 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
 def search(p: Page, text: str) -> list[str]:
     p.page.fill("#search-input", text)
     p.page.press("#search-input", "Enter")
-    p.page.wait_for_function("(q) => document.querySelector('#search-results .result-open') && "
-                             "document.getElementById('search-input').value === q", arg=text)
-    p.page.wait_for_timeout(400)  # the debounced search-as-you-type answer may land after Enter's
+    wait_for_results(p, text)
+    p.page.wait_for_timeout(500)  # past the search-as-you-type delay: its answer (if any) would redraw
+    wait_for_results(p, text)
+    return result_names(p)
+
+
+def wait_for_results(p: Page, text: str) -> None:
+    """Until the result list answers `text` (the page marks the list with the text it answers)."""
+    p.page.wait_for_function("(q) => { const l = document.getElementById('search-results');"
+                             " return l.dataset.query === q && !l.hasAttribute('aria-busy'); }", arg=text)
+
+
+def result_names(p: Page) -> list[str]:
     return [t.strip() for t in p.page.locator("#search-results .result-name").all_inner_texts()]
 
 
@@ -325,6 +335,44 @@ def test_journey_search_open_expand_quote_path(page: Page) -> None:
     highlighted = p.js("() => window.loupanExplorer.graph.cy.elements('.path').length")
     assert highlighted == 7  # 4 nodes and 3 relations
     p.shot("path")
+
+
+SLOW_ANSWERS = """(slow) => {
+  // The page's requests for `slow` wait 1.5 s before they go; window.slowLanded counts their answers.
+  window.slowLanded = 0;
+  const real = window.fetch;
+  window.fetch = async (url, init) => {
+    const asked = init && typeof init.body === "string" && JSON.parse(init.body).variables?.q === slow;
+    if (!asked) return real(url, init);
+    await new Promise((r) => setTimeout(r, 1500));
+    const res = await real(url, init);
+    const text = await res.text();
+    setTimeout(() => { window.slowLanded += 1; }, 50);
+    return new Response(text, { status: res.status, headers: res.headers });
+  };
+}"""
+
+
+def test_a_slow_answer_does_not_draw_over_a_later_search(page: Page) -> None:
+    p = page
+    p.js(SLOW_ANSWERS, "郑州")
+    p.page.fill("#search-input", "郑州")
+    p.page.press("#search-input", "Enter")
+    p.page.fill("#search-input", "恒大")
+    p.page.press("#search-input", "Enter")
+    wait_for_results(p, "恒大")
+    p.page.wait_for_function("() => window.slowLanded >= 1")
+    assert p.page.locator("#search-results").get_attribute("data-query") == "恒大"
+    assert result_names(p)[0] == "恒大"
+
+    # The path pickers too: the menu shows the answer to what the box holds, not a slower one.
+    p.page.fill("#path-from .picker-input", "郑州")
+    p.page.wait_for_timeout(400)  # past the picker's delay: the slow lookup is on its way
+    p.page.fill("#path-from .picker-input", "恒大")
+    p.page.locator("#path-from .picker-option").first.wait_for()
+    p.page.wait_for_function("() => window.slowLanded >= 2")
+    options = p.page.locator("#path-from .picker-name").all_inner_texts()
+    assert options and options[0].strip() == "恒大", options
 
 
 def test_timeline_and_corrections_follow_the_server(page: Page, schema_fields: dict[str, set[str]]) -> None:

@@ -153,31 +153,47 @@ async function searchEntities(q, types = null, first = 10) {
   return data.search;
 }
 
-async function doSearch() {
+// Searches overlap (Enter, then the search-as-you-type of the same text; a slow answer, then a
+// quick one): only the last one asked is drawn, and the list says which text it answers.
+const searching = { seq: 0, asked: null };
+
+async function doSearch({ again = false } = {}) {
   const q = $("search-input").value.trim();
+  const type = $("search-type").value;
   const list = $("search-results");
+  const asked = `${type}\u0000${q}`;
+  if (!again && asked === searching.asked) return;
+  searching.asked = asked;
+  const seq = ++searching.seq;
+  delete list.dataset.query;
   if (!q) {
     clear(list);
     return;
   }
-  const type = $("search-type").value;
   clear(list, h("li", { class: "muted" }, "搜索中…"));
-  await guarded("搜索", async () => {
-    const hits = await searchEntities(q, type ? [type] : null, 15);
-    if (!hits.length) {
-      clear(list, h("li", { class: "muted" }, `没有找到「${q}」。试试简称、拼音或换一个写法。`));
-      return;
-    }
-    clear(list, ...hits.map(({ entity, matched, score }) => h(
-      "li",
-      { class: "result" },
-      h("button", { type: "button", class: "result-open", "data-id": entity.id, title: entity.id, onclick: () => openEntity(entity.id) },
-        h("span", { class: "result-name" }, entity.name), typeBadge(entity.type)),
-      h("div", { class: "result-meta" },
-        placeText(entity) ? h("span", { class: "result-place" }, placeText(entity)) : null,
-        matched && matched !== entity.name ? h("span", { class: "result-matched", title: `score ${score}` }, `匹配「${matched}」`) : null),
-    )));
-  });
+  list.setAttribute("aria-busy", "true");
+  const hits = await guarded("搜索", () => searchEntities(q, type ? [type] : null, 15));
+  if (seq !== searching.seq) return; // a later search was asked meanwhile
+  list.removeAttribute("aria-busy");
+  if (hits === undefined) {
+    searching.asked = null; // failed: the same text may be tried again
+    clear(list, h("li", { class: "muted" }, "搜索失败，可再试一次。"));
+    return;
+  }
+  list.dataset.query = q;
+  if (!hits.length) {
+    clear(list, h("li", { class: "muted" }, `没有找到「${q}」。试试简称、拼音或换一个写法。`));
+    return;
+  }
+  clear(list, ...hits.map(({ entity, matched, score }) => h(
+    "li",
+    { class: "result" },
+    h("button", { type: "button", class: "result-open", "data-id": entity.id, title: entity.id, onclick: () => openEntity(entity.id) },
+      h("span", { class: "result-name" }, entity.name), typeBadge(entity.type)),
+    h("div", { class: "result-meta" },
+      placeText(entity) ? h("span", { class: "result-place" }, placeText(entity)) : null,
+      matched && matched !== entity.name ? h("span", { class: "result-matched", title: `score ${score}` }, `匹配「${matched}」`) : null),
+  )));
 }
 
 // ---------------------------------------------------------------- entities and relations
@@ -393,10 +409,10 @@ function wire() {
   for (const [type, label] of Object.entries(TYPE_LABELS)) typeSelect.append(h("option", { value: type }, label));
   $("search-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    doSearch();
+    doSearch({ again: true });
   });
-  $("search-input").addEventListener("input", debounce(doSearch, 350));
-  $("search-type").addEventListener("change", doSearch);
+  $("search-input").addEventListener("input", debounce(() => doSearch(), 350));
+  $("search-type").addEventListener("change", () => doSearch());
   $("path-find").addEventListener("click", findPaths);
   $("path-clear").addEventListener("click", () => {
     graph.clearHighlight();

@@ -15,6 +15,7 @@ export class EntityPicker {
     this.onChange = onChange || (() => {});
     this.exclude = exclude || (() => []);
     this.chosen = [];
+    this.asked = 0;
     this.chips = h("div", { class: "picker-chips" });
     this.input = h("input", { type: "search", class: "picker-input", placeholder: placeholder || el.dataset.placeholder || "搜索实体…", autocomplete: "off" });
     this.menu = h("ul", { class: "picker-menu", hidden: true });
@@ -37,6 +38,7 @@ export class EntityPicker {
 
   async lookup() {
     const q = this.input.value.trim();
+    const seq = ++this.asked; // answers may land out of order: only the last one asked is shown
     if (!q) {
       this.menu.hidden = true;
       return;
@@ -45,10 +47,12 @@ export class EntityPicker {
     try {
       hits = await this.search(q);
     } catch (e) {
+      if (seq !== this.asked) return;
       this.menu.replaceChildren(h("li", { class: "muted" }, `搜索失败：${e.message}`));
       this.menu.hidden = false;
       return;
     }
+    if (seq !== this.asked) return;
     const skip = new Set([...this.exclude(), ...this.chosen.map((c) => c.id)]);
     const shown = hits.filter((e) => !skip.has(e.id)).slice(0, 8);
     this.menu.replaceChildren(
@@ -63,6 +67,7 @@ export class EntityPicker {
   pick(entity) {
     this.chosen = this.multiple ? [...this.chosen.filter((c) => c.id !== entity.id), entity] : [entity];
     this.input.value = "";
+    this.asked++; // a lookup still on its way is not shown over the pick
     this.menu.hidden = true;
     this.draw();
     this.onChange(this.chosen);
