@@ -47,10 +47,10 @@ def make_groups(cities: int, per_city: int) -> list[queries.CityGroup]:
         code = f"{41 + c % 20}{c // 20 + 1:02d}00"
         group = queries.CityGroup(city=plain([[f"Place:{code}", "Place", f"城市{c}", code]])[0], city_code=code)
         group.projects = plain([[f"Project:{code}:{i}", "Project", f"项目{c}-{i}", code] for i in range(4)])
-        group.task_forces = [queries.TaskForceLink(n, "project") for n in labelled(
+        group.handling = [queries.TaskForceLink(n, "project") for n in labelled(
             [[f"TaskForce:{code}:h{i}", "TaskForce", f"项目专班{c}-{i}", code, ["TaskForce"]] for i in range(2)])]
-        group.task_forces += [queries.TaskForceLink(n, "city") for n in plain(
-            [[f"TaskForce:{code}:{i:05d}", "TaskForce", f"某市专班{c}-{i}", code] for i in range(per_city)])]
+        group.in_city = plain([[f"TaskForce:{code}:{i:05d}", "TaskForce", f"某市专班{c}-{i}", code]
+                               for i in range(per_city)])
         groups.append(group)
     return groups
 

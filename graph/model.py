@@ -239,10 +239,26 @@ class Node(_Read):
                 "date": self.date, "attrs": self.attrs}
 
 
+class _NoItems(list):  # type: ignore[type-arg]
+    """The empty list of every node read without its labels or aliases column: one shared list that
+    refuses changes, not two new lists per node (4,000 task forces' rows: 0.83 -> 0.65 ms to make).
+    Equal to ``[]``, encoded as ``[]``; a caller that wants to change a node's list assigns a new one."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a node read without this column shares its empty list: assign a new list instead")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+
+NO_ITEMS: list[Any] = _NoItems()
+
 # Node attribute -> (value when the column is there, value when it is not): ``{v}`` is the column.
 _NODE_COLUMN_CODE = {
-    "id": ("{v}", None), "type": ("{v}", None), "name": ("{v} or ''", "''"), "labels": ("{v} or []", "[]"),
-    "aliases": ("{v} or []", "[]"), "key": ("{v} or ''", "''"), "code": ("{v} or ''", "''"),
+    "id": ("{v}", None), "type": ("{v}", None), "name": ("{v} or ''", "''"), "labels": ("{v} or []", "NO_ITEMS"),
+    "aliases": ("{v} or []", "NO_ITEMS"), "key": ("{v} or ''", "''"), "code": ("{v} or ''", "''"),
     "level": ("{v} or ''", "''"), "date": ("{v} or ''", "''"), "_attrs_text": ("{v}", "None"),
 }
 
@@ -267,7 +283,7 @@ def _node_maker(columns: tuple[str, ...]) -> Callable[[Iterable[Sequence[Any]]],
         value = there.format(v=present[slot]) if slot in present else absent
         lines.append(f"        node.{slot} = {value}")
     lines += ["        node._attrs = None", "        append(node)", "    return out"]
-    namespace: dict[str, Any] = {"new": Node.__new__, "Node": Node}
+    namespace: dict[str, Any] = {"new": Node.__new__, "Node": Node, "NO_ITEMS": NO_ITEMS}
     exec("\n".join(lines), namespace)  # generated from the names above, no input text
     made: Callable[[Iterable[Sequence[Any]]], list[Node]] = namespace["make"]
     return made

@@ -263,9 +263,8 @@ class Neo4jStore(GraphStore):
         developer_node = found[0] if found else None
         if row["found"] > most:
             return projects, edges, nodes, None, developer_node
-        in_prefix: dict[str, list[Node]] = {}
-        for prefix, node in zip(row["tf_prefixes"], nodes_of_rows(row["tf_columns"], row["tfs"]), strict=True):
-            in_prefix.setdefault(prefix, []).append(node)
+        columns = row["tf_columns"]
+        in_prefix = {prefix: nodes_of_rows(columns, rows) for prefix, rows in row["tfs"]}
         return projects, edges, nodes, in_prefix, developer_node
 
     def _developer_row(self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields,

@@ -23,10 +23,24 @@ class TaskForceLink:
 
 @dataclass(slots=True)
 class CityGroup:
+    """A city's projects and task forces: ``handling`` (via "project", with their edges) and, after
+    them, ``in_city``, the city's other task forces (via "city") in id order, kept as nodes: a city
+    holds up to thousands of these, and a link object each was a fifth of the Python work of a 1M
+    flagship answer (the API makes its own objects from the nodes)."""
+
     city: Node | None
     city_code: str
     projects: list[Node] = field(default_factory=list)
-    task_forces: list[TaskForceLink] = field(default_factory=list)
+    handling: list[TaskForceLink] = field(default_factory=list)
+    in_city: list[Node] = field(default_factory=list)
+
+    @property
+    def task_forces(self) -> list[TaskForceLink]:
+        """Every link, those handling its projects first."""
+        return self.handling + [TaskForceLink(node, "city") for node in self.in_city]
+
+    def task_force_count(self) -> int:
+        return len(self.handling) + len(self.in_city)
 
 
 def projects_of(store: GraphStore, developer_id: str, fields: Fields = None) -> list[Node]:
@@ -185,9 +199,9 @@ def _task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFiel
         for tf_id, edges in handlers.items():
             tf = ends.get(tf_id)  # read with its labels, unlike the city's task forces
             if tf and "TaskForce" in tf.labels and any(e.target in group_ids for e in edges):
-                group.task_forces.append(TaskForceLink(tf, "project", edges))
+                group.handling.append(TaskForceLink(tf, "project", edges))
                 seen.add(tf_id)
         # the city's task forces in id order, each once, after those handling its projects
-        group.task_forces += [TaskForceLink(local, "city") for local in (in_city.get(code_prefix(code), ()) if code else ())
-                              if local.id not in seen]
-    return node, sorted(groups.values(), key=lambda g: (-len(g.task_forces), -len(g.projects), g.city_code))
+        local = in_city.get(code_prefix(code), []) if code else []
+        group.in_city = [n for n in local if n.id not in seen] if seen else local
+    return node, sorted(groups.values(), key=lambda g: (-g.task_force_count(), -len(g.projects), g.city_code))

@@ -22,7 +22,7 @@ from strawberry.permission import BasePermission
 
 from loupan.api import execution
 from loupan.api.app import create_app
-from loupan.api.execution import LeafFastPathExecutor
+from loupan.api.execution import LeafFastPathExecutor, decided_by_class
 from loupan.cli import sample_dir
 from loupan.config import Settings
 from loupan.graph.store import GraphStore
@@ -203,6 +203,25 @@ class Plain:  # no interface, so no is_type_of
     size: int | None = None
 
 
+IS_TYPE_OF_ASKED: list[str] = []  # the classes Counted.is_type_of was asked about, in order
+
+
+@strawberry.type
+class Counted(Thing):  # an is_type_of its class decides: the fast path asks it once per class
+    name: str
+    child: Counted | None = None
+
+    @classmethod
+    @decided_by_class
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        IS_TYPE_OF_ASKED.append(type(obj).__name__)
+        return isinstance(obj, Counted)
+
+
+class CountedToo(Counted):
+    pass
+
+
 class Exploding(Item):
     def __getattribute__(self, name: str) -> Any:
         if name == "note":
@@ -302,11 +321,21 @@ class Query:
         return [good(0), good(1)]
 
     @strawberry.field
+    def counted(self, n: int = 3, stranger: bool = False) -> list[Counted]:
+        out = [Counted(id=strawberry.ID(f"c{i}"), name=f"counted {i}",
+                       child=CountedToo(id=strawberry.ID(f"t{i}"), name=f"too {i}")) for i in range(n)]
+        return [*out, good(9)] if stranger else out  # type: ignore[list-item]  # an Item where a Counted goes
+
+    @strawberry.field
+    def one_counted(self, stranger: bool = False) -> Counted:
+        return good(9) if stranger else CountedToo(id=strawberry.ID("t"), name="too")  # type: ignore[return-value]
+
+    @strawberry.field
     def generated(self) -> list[Item]:
         return (good(i) for i in range(2))  # type: ignore[return-value]
 
 
-test_schema = strawberry.Schema(query=Query, types=[Item, Plain], execution_context_class=LeafFastPathExecutor)
+test_schema = strawberry.Schema(query=Query, types=[Item, Plain, Counted], execution_context_class=LeafFastPathExecutor)
 
 LEAVES = "id name note colour colours tags maybeTags grid score count flag"
 
@@ -331,6 +360,11 @@ SCHEMA_QUERIES: list[tuple[str, dict[str, Any], bool]] = [
     ("{ things { __typename id ... on Item { colour } } }", {}, True),
     ("{ laterItems { id name } generated { id } }", {}, True),
     ("{ items(n: 0) { id } }", {}, False),
+    ("{ counted { id name child { id name } } oneCounted { name } }", {}, True),
+    # an object of another class where a Counted goes: refused by is_type_of either way, the same error
+    ("{ counted(stranger: true) { id name } }", {}, True),
+    ("{ oneCounted(stranger: true) { name } }", {}, False),
+    ("{ a: counted { name } b: oneCounted(stranger: true) { name } }", {}, True),
 ]
 FAST_ALONE = {"int_as_name", "undefined_note", "undefined_in_maybe_tags"}  # coerced or null, as graphql-core does
 for kind in BAD:
@@ -408,3 +442,25 @@ def test_a_completion_is_compiled_once_for_every_request_with_its_selection() ->
     assert again.currsize == before.currsize == after.currsize  # nothing new compiled
     assert after.hits - again.hits == again.hits - before.hits > 0
     assert json.loads(first)["data"]["items"][2]["kids"]
+
+
+def test_an_is_type_of_decided_by_class_is_asked_once_per_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """graphql-core asks ``is_type_of`` about every object; the fast path asks one decided by the
+    object's class once per class and remembers a yes (never a no: a stranger is asked each time)."""
+    monkeypatch.setattr(execution, "_ACCEPTED", {})
+    execution.compile_plan.cache_clear()  # compiled completions hold the classes accepted before
+    query = "{ counted(n: 4) { id child { name } } }"
+    monkeypatch.setattr(execution, "FAST_PATH", False)
+    IS_TYPE_OF_ASKED.clear()
+    slow = run_test_schema(test_schema, query, {})
+    assert sorted(IS_TYPE_OF_ASKED) == ["Counted"] * 4 + ["CountedToo"] * 4
+    monkeypatch.setattr(execution, "FAST_PATH", True)
+    IS_TYPE_OF_ASKED.clear()
+    assert run_test_schema(test_schema, query, {}) == slow
+    assert sorted(IS_TYPE_OF_ASKED) == ["Counted", "CountedToo"]
+    IS_TYPE_OF_ASKED.clear()
+    assert run_test_schema(test_schema, query, {}) == slow
+    assert IS_TYPE_OF_ASKED == []
+    for _ in range(2):
+        assert "Expected value of type 'Counted'" in run_test_schema(test_schema, "{ counted(stranger: true) { id } }", {})
+    assert IS_TYPE_OF_ASKED.count("Item") >= 2

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 
-from loupan.graph.model import Edge, Node, Source
+from loupan.graph.model import NO_ITEMS, Edge, Node, Source
 
 NODE_RECORD = {"id": "Project:a", "type": "Project", "labels": ["Project"], "name": "甲", "aliases": ["A"],
                "key": "a", "code": "410102", "level": "", "date": None, "attrs": '{"units": 3}'}
@@ -65,7 +66,19 @@ def test_nodes_from_positional_rows_equal_nodes_from_records(columns: tuple[str,
     assert made[0] == Node.from_record({c: record[c] for c in columns})
     assert made[1] == Node.from_record({c: (record[c] if c in ("id", "type") else None) for c in columns})
     assert made[1].labels == [] and made[1].name == "" and made[1].attrs == {}
-    assert made[1].labels is not made[2].labels and made[1].aliases is not made[2].aliases  # each its own
+    for name in ("labels", "aliases"):
+        one, other = getattr(made[1], name), getattr(made[2], name)
+        if name in columns:  # a null read: each node its own list
+            assert one is not other
+            one.append("x")
+            assert other == []
+        else:  # not read: one shared empty list, which refuses changes instead of showing them in every node
+            assert one is other is NO_ITEMS
+            with pytest.raises(TypeError, match="assign a new list"):
+                one.append("x")
+            with pytest.raises(TypeError):
+                one += ["x"]
+            assert NO_ITEMS == [] and json.dumps({"l": NO_ITEMS}) == '{"l": []}' and orjson.dumps(NO_ITEMS) == b"[]"
     if "attrs" in columns:
         assert made[0].attrs == {"units": 3}
     assert Node.maker(columns)([]) == []
