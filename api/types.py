@@ -322,17 +322,24 @@ class TaskForceLink:
         made.relations = [Relation(edge=e) for e in link.edges] if link.edges else _NO_RELATIONS
         return made
 
-    @classmethod
-    def in_city(cls, task_force: Node) -> TaskForceLink:
-        """The link of one of a city's own task forces (``CityGroup.in_city``): one attribute set."""
-        made = _CityLink.__new__(_CityLink)
-        made.task_force = Entity.of(task_force)
-        return made
+    @staticmethod
+    def in_city(task_forces: list[Node], links: list[TaskForceLink]) -> list[TaskForceLink]:
+        """``links`` and after them the links of a city's own task forces (``CityGroup.in_city``): an
+        entity and a link with one attribute each, made in one loop without a call per task force (a
+        flagship answer at a million nodes holds 3,882 of these: 1.29 -> 0.73 ms)."""
+        new, link_class, entity_class = object.__new__, _CityLink, Entity
+        append = links.append
+        for node in task_forces:
+            entity = new(entity_class)
+            entity.node = node
+            link = new(link_class)
+            link.task_force = entity
+            append(link)
+        return links
 
 
 class _CityLink(TaskForceLink):
-    """A city's own task force: ``via`` and ``relations`` are the class's (a flagship answer at a
-    million nodes holds 3,882 of these)."""
+    """A city's own task force: ``via`` and ``relations`` are the class's."""
 
     via = "city"
     relations = _NO_RELATIONS
@@ -374,7 +381,7 @@ class Developer(EntityInterface):
         return [CityTaskForces(
             city=Entity.of(g.city) if g.city else None, city_code=g.city_code or None,
             projects=[Entity.of(p) for p in g.projects],
-            task_forces=[*map(TaskForceLink.of, g.handling), *map(TaskForceLink.in_city, g.in_city)],
+            task_forces=TaskForceLink.in_city(g.in_city, [*map(TaskForceLink.of, g.handling)]),
         ) for g in groups]
 
 

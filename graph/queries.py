@@ -167,8 +167,8 @@ def _task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFiel
     # the cities' task forces (and the developer, if asked)
     projects, touching, ends, in_city_read, node = store.developer_projects_with_city_task_forces(
         developer_id, MAX_SUBSIDIARY_DEPTH, ["LOCATED_IN", "HANDLES"], _with(fields.projects, "code"),
-        _union(_with(fields.task_forces, "code", "labels"), fields.cities), _with(fields.task_forces, "code"),
-        TASK_FORCES_AT_ONCE, developer)
+        _union(_with(fields.task_forces, "code", "labels"), fields.cities), fields.task_forces,
+        TASK_FORCES_AT_ONCE, developer)  # the statement groups the city's task forces by code: no code
     if not projects:
         return node, []
     project_ids = {p.id for p in projects}
