@@ -37,7 +37,7 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("encoding the answer (orjson)", ("Router.encode_json",)),
     ("GraphQL completion (fast path)", ("api/execution.py", "complete (<string>")),
     ("API objects (Entity.of, TaskForceLink.of, the resolvers' lists)",
-     ("TaskForceLink.of", "EntityInterface.of", "Developer.task_forces_by_city.<locals>")),
+     ("TaskForceLink.of", "TaskForceLink.in_city", "EntityInterface.of", "Developer.task_forces_by_city.<locals>")),
     ("driver: unpacking records", ("Unpacker.unpack",)),
     ("driver: the rest (sending, receiving, Bolt)", ("neo4j/",)),
     ("nodes from rows (the generated maker)", ("make (<string>",)),

@@ -31,7 +31,14 @@ from loupan.errors import ConfigError, StoreError, StoreUnavailable
 from loupan.graph.cypher import Fields
 from loupan.graph.cypher import neo4j as dialect
 from loupan.graph.model import Edge, Node
-from loupan.graph.store import DEFAULT_BATCH_SIZE, Direction, GraphStore, Query, nodes_of_rows
+from loupan.graph.store import (
+    DEFAULT_BATCH_SIZE,
+    Direction,
+    GraphStore,
+    Query,
+    nodes_of_columns,
+    nodes_of_rows,
+)
 
 T = TypeVar("T")
 
@@ -95,8 +102,9 @@ def _dicts(records: list[neo4j.Record]) -> list[dict[str, Any]]:
 
 
 def _table(records: list[neo4j.Record]) -> tuple[list[str], Sequence[Sequence[Any]]]:
-    if len(records) == 1 and records[0].keys() == [dialect.ROWS, dialect.COLUMNS]:
-        return records[0][1], records[0][0]  # dialect.rows_record: all rows in one record
+    if len(records) == 1 and records[0].keys() == [dialect.VALUES, dialect.COLUMNS]:
+        values, columns = records[0]  # dialect.rows_record: all rows in one record, a list per column
+        return columns, list(zip(*values, strict=True))
     return (records[0].keys() if records else []), [r.values() for r in records]
 
 
@@ -264,7 +272,7 @@ class Neo4jStore(GraphStore):
         if row["found"] > most:
             return projects, edges, nodes, None, developer_node
         columns = row["tf_columns"]
-        in_prefix = {prefix: nodes_of_rows(columns, rows) for prefix, rows in row["tfs"]}
+        in_prefix = {prefix: nodes_of_columns(columns, values) for prefix, *values in row["tfs"]}
         return projects, edges, nodes, in_prefix, developer_node
 
     def _developer_row(self, developer_id: str, depth: int, types: Sequence[str] | None, fields: Fields,

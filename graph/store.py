@@ -44,6 +44,13 @@ def nodes_of_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list
     return Node.maker(tuple(columns))(rows) if rows else []
 
 
+def nodes_of_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> list[Node]:
+    """Nodes from a list per column (``values[i]`` holds column ``columns[i]`` of every node): a
+    statement returning thousands of nodes this way gives the driver a few lists to decode, not one
+    per node."""
+    return Node.maker(tuple(columns))(zip(*values, strict=True)) if values and values[0] else []
+
+
 def _edges(records: list[dict[str, Any]]) -> list[Edge]:
     return sorted((Edge.from_record(r) for r in records), key=lambda e: e.id)
 

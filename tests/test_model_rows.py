@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from loupan.graph.model import NO_ITEMS, Edge, Node, Source
+from loupan.graph.store import nodes_of_columns, nodes_of_rows
 
 NODE_RECORD = {"id": "Project:a", "type": "Project", "labels": ["Project"], "name": "甲", "aliases": ["A"],
                "key": "a", "code": "410102", "level": "", "date": None, "attrs": '{"units": 3}'}
@@ -87,3 +88,13 @@ def test_nodes_from_positional_rows_equal_nodes_from_records(columns: tuple[str,
 def test_node_rows_need_an_id_and_a_type() -> None:
     with pytest.raises(ValueError, match="id and type"):
         Node.maker(("id", "name"))
+
+
+def test_nodes_from_columns_equal_nodes_from_rows() -> None:
+    columns = ("id", "type", "name", "labels")
+    rows = [["TaskForce:1", "TaskForce", "甲专班", None], ["TaskForce:2", "TaskForce", None, ["TaskForce"]]]
+    values = [list(column) for column in zip(*rows, strict=True)]
+    assert nodes_of_columns(columns, values) == nodes_of_rows(columns, rows)
+    assert nodes_of_columns(columns, []) == nodes_of_columns(columns, [[], [], [], []]) == []
+    with pytest.raises(ValueError):  # columns of different lengths are a broken statement, not fewer nodes
+        nodes_of_columns(columns, [["TaskForce:1", "TaskForce:2"], ["TaskForce"], ["甲"], [None]])

@@ -38,16 +38,19 @@ def test_many_row_reads_come_back_as_one_record_with_every_column() -> None:
     assert text.endswith(" } RETURN collect({id: id, type: type, source: source, target: target, attrs: attrs, "
                          "sources: sources}) AS loupan_rows")
     assert params == {"ids": ["d1"]}
-    # node reads: each row a list, the columns' names once beside them
+    # node reads: a list per column (split from the rows, so that nulls keep their place), the
+    # columns' names once beside them
     text, params = dialect.developer_projects("d1", 4)
     assert text.startswith("CALL () { MATCH (d:Entity {id: $id})")
     assert text.endswith(" } WITH collect([edge, id, type, labels, name, aliases, key, code, level, date, attrs]) "
-                         "AS rows RETURN rows AS loupan_rows, ['edge', 'id', 'type', 'labels', 'name', 'aliases', "
+                         "AS rows RETURN [" + ", ".join(f"[r IN rows | r[{i}]]" for i in range(11)) + "] AS "
+                         "loupan_values, ['edge', 'id', 'type', 'labels', 'name', 'aliases', "
                          "'key', 'code', 'level', 'date', 'attrs'] AS loupan_columns")
     assert params == {"id": "d1"}
     paged, _ = dialect.list_nodes(["Project"], None, 5, 10, fields=("name",))
     assert paged.endswith("ORDER BY n.id SKIP $skip LIMIT $limit } WITH collect([id, type, name]) AS rows "
-                          "RETURN rows AS loupan_rows, ['id', 'type', 'name'] AS loupan_columns")
+                          "RETURN [[r IN rows | r[0]], [r IN rows | r[1]], [r IN rows | r[2]]] AS loupan_values, "
+                          "['id', 'type', 'name'] AS loupan_columns")
     for wrap in (dialect.one_record, dialect.rows_record):
         with pytest.raises(ValueError, match="AS name"):
             wrap(("MATCH (n) RETURN n.id AS id, n.name", {}))
@@ -316,6 +319,12 @@ def test_one_record_reads_keep_the_order_and_paging_of_their_rows(neo: Neo4jStor
     by_edge_id = sorted(range(60), key=lambda i: f"DEVELOPS|dev{i}|prj{i}")
     assert [p.id for p in projects] == [f"prj{i}" for i in by_edge_id]
     assert neo.list_nodes(["Project"], ["9999"], 0, 10) == []
+    # a node without name or code among others: each column keeps its nulls in place
+    neo._write_batch([("CREATE (:Entity:Project {id: 'prj5a', type: 'Project'})", {})])
+    read = neo.list_nodes(["Project"], None, 0, 1000, fields=("name", "code"))
+    expected = {f"prj{i}": (f"项目{i}", f"4101{i:02d}") for i in range(60)} | {"prj5a": ("", "")}
+    assert [(n.id, n.name, n.code) for n in read] == [(i, *expected[i]) for i in sorted(expected)]
+    assert [n.id for n in read].index("prj5a") not in (0, len(read) - 1)  # among others, not at an end
 
 
 @server
