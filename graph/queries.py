@@ -25,8 +25,9 @@ class TaskForceLink:
 class CityGroup:
     """A city's projects and task forces: ``handling`` (via "project", with their edges) and, after
     them, ``in_city``, the city's other task forces (via "city") in id order, kept as nodes: a city
-    holds up to thousands of these, and a link object each was a fifth of the Python work of a 1M
-    flagship answer (the API makes its own objects from the nodes)."""
+    holds up to thousands of these, and a link object each took 0.48 ms to make for the 3,882 of the
+    1M flagship, of the 11.2 ms its Python side took then (the API makes its own objects from the
+    nodes)."""
 
     city: Node | None
     city_code: str
@@ -168,7 +169,7 @@ def _task_forces_by_city(store: GraphStore, developer_id: str, fields: GroupFiel
     projects, touching, ends, in_city_read, node = store.developer_projects_with_city_task_forces(
         developer_id, MAX_SUBSIDIARY_DEPTH, ["LOCATED_IN", "HANDLES"], _with(fields.projects, "code"),
         _union(_with(fields.task_forces, "code", "labels"), fields.cities), fields.task_forces,
-        TASK_FORCES_AT_ONCE, developer)  # the statement groups the city's task forces by code: no code
+        TASK_FORCES_AT_ONCE, developer)  # the statement groups the cities' task forces: no code needed
     if not projects:
         return node, []
     project_ids = {p.id for p in projects}

@@ -48,7 +48,7 @@ def nodes_of_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) ->
     """Nodes from a list per column (``values[i]`` holds column ``columns[i]`` of every node): a
     statement returning thousands of nodes this way gives the driver a few lists to decode, not one
     per node."""
-    return Node.maker(tuple(columns))(zip(*values, strict=True)) if values and values[0] else []
+    return Node.maker(tuple(columns))(zip(*values, strict=True)) if values else []
 
 
 def _edges(records: list[dict[str, Any]]) -> list[Edge]:

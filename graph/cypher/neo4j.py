@@ -64,8 +64,8 @@ def rows_record(query: Query) -> Query:
     """:func:`one_record` by column: ``loupan_values`` holds a list per column of the query's rows
     (in their order), ``loupan_columns`` the columns' names; for reads turned into objects by
     position (``GraphStore.read_nodes``). No map with its keys per row, and no list per row either:
-    the driver's decoding costs per list, about 0.3 µs each (3,882 task forces of three columns:
-    4.1 ms of the client's CPU for their statement as rows, 2.9 as columns)."""
+    the driver's decoding costs per list, about 0.3 µs each (the 1M flagship's statement, whose
+    3,882 task forces come back the same way: 4.1 ms of the client's CPU as rows, 2.9 as columns)."""
     text, params = query
     names = _names(_last_projection(text))
     # collected in a WITH of its own: beside the names in the RETURN, the list literal would be a
@@ -398,12 +398,12 @@ def _city_task_forces(fields: common.Fields) -> tuple[str, str]:
     place's code. Returns the clauses and the columns they add to the record: ``cities`` joins the
     nodes (each city's Place, where there is one), ``found`` is the number of (prefix, task force)
     pairs counted up to ``$most + 1``, and, when it is at most ``$most``, ``tfs`` holds those pairs
-    per prefix as ``[prefix, column, column, …]``, a list per column of ``tf_columns``, the task forces
-    in id order: not a prefix and a list per task force, which at 1M (3,882) cost the client's decoding
-    more than the values (the statement's decoding took 4.1 ms of the client's CPU as rows, 2.9 as
-    columns); more than that: an empty list, and the caller reads them in parts. The count walks the code index only, and
-    stops past ``$most``: at 1M (3,882 pairs) counting them all cost the server about 2 ms more per
-    flagship than the statement without the cities' part."""
+    per prefix as ``[prefix, column, column, …]``, a list per column of ``tf_columns``, the task
+    forces in id order: not a prefix and a list per task force, which at 1M (3,882) cost the client's
+    decoding more than the values (the statement's decoding took 4.1 ms of the client's CPU as rows,
+    2.9 as columns); more than that: an empty list, and the caller reads them in parts. The count
+    walks the code index only, and stops past ``$most``: at 1M (3,882 pairs) counting them all cost
+    the server about 2 ms more per flagship than the statement without the cities' part."""
     columns = common.node_columns(fields)
     tf_columns = ", ".join(f"[x IN ts | x.{c}]" for c in columns)
     seek = "MATCH (t:TaskForce) USING INDEX SEEK t:TaskForce(code) WHERE t.code STARTS WITH pre"
