@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 def load_script(path: Path, name: str | None = None) -> ModuleType:
@@ -14,3 +19,14 @@ def load_script(path: Path, name: str | None = None) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@contextmanager
+def bench_script(name: str) -> Iterator[ModuleType]:
+    """``bench/<name>.py`` loaded, with ``bench/`` on the path meanwhile for its own imports
+    (``generate``, ``loadgen``, ``bench_queries``)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield load_script(BENCH / f"{name}.py")
+    finally:
+        sys.path.remove(str(BENCH))

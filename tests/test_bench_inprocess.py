@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .scripts import load_script
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from .scripts import bench_script
 
 
 @pytest.fixture(scope="module")
 def inprocess() -> Iterator[Any]:
-    sys.path.insert(0, str(BENCH))  # its own imports: generate, bench_queries
-    try:
-        yield load_script(BENCH / "inprocess.py")
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_script("inprocess") as module:
+        yield module
 
 
 class Store:

@@ -3,25 +3,19 @@ waiting for the app's name index."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .scripts import load_script
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+from .scripts import bench_script
 
 
 @pytest.fixture(scope="module")
 def bench_queries() -> Iterator[Any]:
-    sys.path.insert(0, str(BENCH))  # its own imports: generate, loadgen
-    try:
-        yield load_script(BENCH / "bench_queries.py")
-    finally:
-        sys.path.remove(str(BENCH))
+    with bench_script("bench_queries") as module:
+        yield module
 
 
 def fake_server(monkeypatch: pytest.MonkeyPatch, module: Any, per_request_ms: list[float], requests: int = 100) -> Any:
