@@ -377,7 +377,7 @@ class Developer(EntityInterface):
         else:
             groups = await info.context.run(queries.task_forces_by_city, info.context.store, self.node.id, fields)
         if only_with_task_forces:
-            groups = [g for g in groups if g.handling or g.in_city]
+            groups = [g for g in groups if g.task_force_count()]
         return [CityTaskForces(
             city=Entity.of(g.city) if g.city else None, city_code=g.city_code or None,
             projects=[Entity.of(p) for p in g.projects],
