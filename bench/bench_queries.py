@@ -3,6 +3,7 @@
     python bench/bench_queries.py --scale 10000 --stores ladybug,neo4j --clients 1,32
     python bench/bench_queries.py --scale 100000 --stores neo4j --peer      # and @neo4j/graphql beside it
     python bench/bench_queries.py --scale 100000 --stores ladybug --profile big
+    python bench/bench_queries.py --scale 1000000 --stores neo4j --peer --server-cpus 0   # the server on CPU 0
 
 For each store: the synthetic graph of ``generate.py`` at ``--scale``, written once and reused (the
 embedded store in ``bench/.data/ladybug-<scale>-<seed>``; Neo4j in a server from
@@ -31,6 +32,12 @@ of the processes involved (``cpu_ms_per_request``): the API's (this process), th
 Prints a table and writes JSON into ``bench/results/latest.json`` (merged by store and scale, so runs
 at different scales accumulate). Ratios: ``api p50 / floor p50`` (goal ≤ 2 for the flagship at 1M
 nodes, ≤ 3 for the 10,000-object response) and ``api rps / peer rps`` (goal ≥ 1).
+
+``--server-cpus 0`` splits the machine: the Neo4j server on CPU 0, everything else (the API, the
+floor's clients, the load generator, the peer) on the other CPUs, as when the database has a
+machine of its own (``split_cores``); its results are kept under ``neo4j-<scale>-split``. Without
+it, as by default, every side and the server share every CPU, so at saturation a side's throughput
+is the machine's CPU over its own and the server's CPU per request.
 
 ``--generate-only`` writes (or checks) the stores and measures nothing.
 """
@@ -451,6 +458,43 @@ def turned(order: list[str], r: int) -> list[str]:
     return order[k:] + order[:k]
 
 
+def split_cores(server_pid: int | None, server_cpus: set[int]) -> dict[str, list[int]]:
+    """Pin every thread of the Neo4j server to ``server_cpus`` and every thread of this process (the
+    API's uvicorn thread, the floor's clients) to the other CPUs it may use; threads and processes
+    started later (the load generator, the peer's Node) inherit the pin of their starter. As deployed,
+    the database has CPUs of its own (its own machine), so the API's work does not take the server's
+    CPU, nor the server's the API's; on one shared machine both sides compete for all of it. Returns
+    the two sets."""
+    if server_pid is None:
+        raise SystemExit("--server-cpus needs a Neo4j server this run started (not --neo4j-uri, not ladybug)")
+    mine = os.sched_getaffinity(0)
+    rest = mine - server_cpus
+    if not server_cpus <= mine or not rest:
+        raise SystemExit(f"--server-cpus {sorted(server_cpus)}: must be some, not all, of this process's CPUs "
+                         f"{sorted(mine)}")
+    for pid, cpus in ((server_pid, server_cpus), (os.getpid(), rest)):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                os.sched_setaffinity(int(task.name), cpus)
+            except ProcessLookupError:  # a thread that has ended since the listing
+                pass
+    return {"server": sorted(server_cpus), "clients": sorted(rest)}
+
+
+def run_key(store_name: str, scale: int, server_cpus: str | None) -> str:
+    """The results' key of a run: ``neo4j-1000000``, or with the cores split ``neo4j-1000000-split``."""
+    return f"{store_name}-{scale}" + ("-split" if server_cpus else "")
+
+
+def cpu_set(text: str) -> set[int]:
+    """``0`` or ``0,2`` or ``0-3``: a set of CPU numbers."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        cpus.update(range(int(low), int(high or low) + 1))
+    return cpus
+
+
 def ratio(a: float, b: float) -> float | None:
     return round(a / b, 2) if a and b else None
 
@@ -478,6 +522,10 @@ def bench_store(store_name: str, store: GraphStore, anchors: generate.Anchors, r
     server_pid = int(pid) if pid else None
     store_cpu: dict[str, int | None] = {"store": server_pid} if server_pid else {}
     out: dict[str, Any] = {"nodes": anchors.nodes, "edges": anchors.edges, "queries": {}}
+    if args.server_cpus:  # before the peer, the app and the floor's threads start: they inherit it
+        out["cpus"] = split_cores(server_pid, cpu_set(args.server_cpus))
+        log(f"{store_name}: the server on CPUs {out['cpus']['server']}, this process and its children on "
+            f"{out['cpus']['clients']}")
     with ExitStack() as stack:
         if args.peer and store_name == "neo4j":
             peer = _script("peer_driver", HERE / "peer" / "peer.py")
@@ -658,13 +706,17 @@ def main() -> int:
     parser.add_argument("--neo4j-user", default="neo4j")
     parser.add_argument("--neo4j-password", default=os.environ.get("LOUPAN_NEO4J_PASSWORD", ""))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--server-cpus", metavar="CPUS",
+                        help="e.g. 0: pin the Neo4j server to these CPUs and the API, the floor's clients, the "
+                             "load generator and the peer to the others, as when the database has a machine "
+                             "of its own; the results are kept apart (key neo4j-<scale>-split)")
     parser.add_argument("--markdown", action="store_true",
                         help="measure nothing: print the results in --out for --stores at --scale as the "
                              "rows of bench/README.md's tables")
     args = parser.parse_args()
     if args.markdown:
         results = json.loads(args.out.read_text())
-        print(markdown(results, [f"{name}-{args.scale}" for name in args.stores.split(",")]))
+        print(markdown(results, [run_key(name, args.scale, args.server_cpus) for name in args.stores.split(",")]))
         return 0
 
     import neo4j
@@ -692,7 +744,7 @@ def main() -> int:
         run["settings"]["written"] = {"seconds": anchors.written_s, "batch": anchors.batch} if anchors.written_s else None
         if getattr(store, "memory", None):
             run["settings"]["server_memory"] = store.memory  # type: ignore[attr-defined]
-        results["runs"][f"{store_name}-{args.scale}"] = run
+        results["runs"][run_key(store_name, args.scale, args.server_cpus)] = run
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     print(table(results))

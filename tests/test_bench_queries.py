@@ -3,6 +3,10 @@ waiting for the app's name index."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -119,3 +123,52 @@ def test_measuring_waits_for_the_app_s_name_index(bench_queries: Any, tmp_path: 
                     bench_queries.index_ready(base, timeout=0.2)
     finally:
         store.close()
+
+
+def test_cpu_sets_and_the_split_run_s_own_key(bench_queries: Any) -> None:
+    assert bench_queries.cpu_set("0") == {0} and bench_queries.cpu_set("0,2-4") == {0, 2, 3, 4}
+    assert bench_queries.run_key("neo4j", 1_000_000, None) == "neo4j-1000000"
+    assert bench_queries.run_key("neo4j", 1_000_000, "0") == "neo4j-1000000-split"
+
+
+
+PINNED = """
+import json, os, subprocess, sys, threading, time
+sys.path.insert(0, {bench!r})
+import bench_queries
+server = subprocess.Popen([sys.executable, "-c", "import threading, time\\n"
+                           "[threading.Thread(target=time.sleep, args=(30,), daemon=True).start() for _ in range(3)]\\n"
+                           "time.sleep(30)"])
+time.sleep(1)  # its threads started
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+try:
+    split = bench_queries.split_cores(server.pid, {{min(os.sched_getaffinity(0))}})
+    child = subprocess.run([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+                           capture_output=True, text=True, check=True).stdout
+    def tasks(pid):
+        return sorted({{tuple(sorted(os.sched_getaffinity(int(t)))) for t in os.listdir(f"/proc/{{pid}}/task")}})
+    print(json.dumps([split, tasks(server.pid), tasks(os.getpid()), json.loads(child)]))
+finally:
+    server.kill()
+"""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="splitting the cores needs two of them")
+def test_split_cores_pins_every_thread_of_the_server_and_of_this_side(bench_queries: Any) -> None:
+    """In a process of its own (it pins the process it runs in): a stand-in server with threads, this
+    side with a thread of its own, and a process started after, which inherits this side's CPUs."""
+    code = PINNED.format(bench=str(Path(bench_queries.__file__).parent))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    first = min(os.sched_getaffinity(0))
+    rest = sorted(os.sched_getaffinity(0) - {first})
+    split, server, mine, child = json.loads(done.stdout)
+    assert split == {"server": [first], "clients": rest}
+    assert server == [[first]] and mine == [rest] and child == rest
+
+
+def test_split_cores_refuses_all_the_cpus_or_no_server(bench_queries: Any) -> None:
+    with pytest.raises(SystemExit, match="some, not all"):
+        bench_queries.split_cores(os.getpid(), set(os.sched_getaffinity(0)))
+    with pytest.raises(SystemExit, match="needs a Neo4j server"):
+        bench_queries.split_cores(None, {0})
