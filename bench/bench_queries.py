@@ -62,7 +62,7 @@ import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from functools import partial
 from importlib import metadata
@@ -474,10 +474,8 @@ def split_cores(server_pid: int | None, server_cpus: set[int]) -> dict[str, list
                          f"{sorted(mine)}")
     for pid, cpus in ((server_pid, server_cpus), (os.getpid(), rest)):
         for task in Path(f"/proc/{pid}/task").iterdir():
-            try:
+            with suppress(ProcessLookupError):  # a thread that has ended since the listing
                 os.sched_setaffinity(int(task.name), cpus)
-            except ProcessLookupError:  # a thread that has ended since the listing
-                pass
     return {"server": sorted(server_cpus), "clients": sorted(rest)}
 
 
