@@ -94,3 +94,21 @@ def test_a_side_reads_its_label_and_environment() -> None:
     for bad in ("no environment", "label:", ":A=1", "label:A"):
         with pytest.raises(SystemExit):
             work_slots.side(bad)
+
+
+def test_the_encoding_timer_encodes_as_the_app_does_and_writes_its_medians(tmp_path: Path) -> None:
+    probe = ("from loupan.api.app import Router\nfrom loupan.api.schema import schema\n"
+             "encode = Router(schema).encode_json\n"
+             "print(encode({'data': {'name': '恒大'}}).decode(), encode({'data': None}).decode(), "
+             "Router.encode_json.__module__)\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env |= {"PYTHONPATH": str(BENCH / "shims" / "encode_timed"), "LOUPAN_ENCODE_TIMES": str(tmp_path / "times"),
+            "LOUPAN_ENCODE_TIMES_EVERY": "2"}
+    done = subprocess.run([sys.executable, "-c", probe], check=False, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ['{"data":{"name":"恒大"}}', '{"data":null}', "sitecustomize"]
+    (written,) = tmp_path.glob("times.*")
+    line = written.read_text(encoding="utf-8")
+    assert line.startswith("answers 2: encoding ") and " ms, again at once " in line
+    assert line.endswith("(medians of the last 2), 13 bytes\n")
