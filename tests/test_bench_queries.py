@@ -131,7 +131,6 @@ def test_cpu_sets_and_the_split_run_s_own_key(bench_queries: Any) -> None:
     assert bench_queries.run_key("neo4j", 1_000_000, "0") == "neo4j-1000000-split"
 
 
-
 PINNED = """
 import json, os, subprocess, sys, threading, time
 sys.path.insert(0, {bench!r})
